@@ -43,4 +43,10 @@ struct DpAction {
 
 using DpActions = std::vector<DpAction>;
 
+// Tunnel metadata a kSetTunnel action attaches to the packet for a later tunnel output.
+struct TunnelMetadata {
+  uint64_t tun_id = 0;
+  uint32_t tun_dst = 0;  // IPv4 remote VTEP, host order; 0 = the port's configured remote
+};
+
 }  // namespace podswitch::core
