@@ -2,9 +2,8 @@
 // cache, a full pipeline walk (cache miss) and the action executor, each per packet in
 // batches of 32. `cycles/pkt` comes from the TSC, so it can be set beside OVS-DPDK's
 // ~250 cycles per packet for NORMAL (../shared/bench/README.md).
-#include <x86intrin.h>
-
 #include <benchmark/benchmark.h>
+#include <x86intrin.h>
 
 #include <memory>
 #include <string>
@@ -12,8 +11,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "dataplane/core/packet/addr.h"
 #include "dataplane/core/fastpath/switch_harness.h"
+#include "dataplane/core/packet/addr.h"
 
 namespace podswitch::core {
 namespace {
@@ -78,10 +77,20 @@ void InstallAcl(Pipeline& pipeline, int rules) {
   for (int i = 0; i < rules; ++i) {
     std::string match;
     switch (i % 4) {
-      case 0: match = absl::StrCat("ip,nw_src=10.", i / 250 % 250, ".", i % 250, ".1"); break;
-      case 1: match = absl::StrCat("tcp,nw_src=10.", i / 250 % 250, ".", i % 250, ".0/24,tp_dst=", 1 + i % 1000); break;
-      case 2: match = absl::StrCat("ip,nw_src=11.", i % 250, ".0.0/16,nw_dst=10.200.0.", i % 200); break;
-      default: match = absl::StrCat("tcp,nw_dst=12.", i / 250 % 250, ".", i % 250, ".0/24,tp_src=", i % 60000); break;
+      case 0:
+        match = absl::StrCat("ip,nw_src=10.", i / 250 % 250, ".", i % 250, ".1");
+        break;
+      case 1:
+        match = absl::StrCat("tcp,nw_src=10.", i / 250 % 250, ".", i % 250,
+                             ".0/24,tp_dst=", 1 + i % 1000);
+        break;
+      case 2:
+        match = absl::StrCat("ip,nw_src=11.", i % 250, ".0.0/16,nw_dst=10.200.0.", i % 200);
+        break;
+      default:
+        match =
+            absl::StrCat("tcp,nw_dst=12.", i / 250 % 250, ".", i % 250, ".0/24,tp_src=", i % 60000);
+        break;
     }
     AddFlowOrDie(pipeline, absl::StrCat("table=0,priority=", 100 + i % 50, ",", match,
                                         ",actions=goto_table:1"));
@@ -154,7 +163,8 @@ void BM_L2Normal_CacheHit(benchmark::State& state) {
   std::vector<std::vector<uint8_t>> frames;
   for (int i = 0; i < 1000; ++i) {
     std::string mac = absl::StrFormat("02:00:00:00:%02x:%02x", i / 256, i % 256);
-    pipeline.Learn({.type = DpActionType::kLearn, .u16 = 0, .u32 = 2, .mac = *MacFromString(mac)}, 1);
+    pipeline.Learn({.type = DpActionType::kLearn, .u16 = 0, .u32 = 2, .mac = *MacFromString(mac)},
+                   1);
     frames.push_back(PacketBuilder()
                          .Eth("00:00:00:00:00:01", mac)
                          .Ipv4("10.0.0.1", "10.0.0.2")

@@ -14,11 +14,11 @@
 namespace podswitch::core {
 
 struct MegaflowEntry {
-  Match match;                    // key & wildcards, wildcards
-  int32_t priority = 0;           // megaflows never overlap in meaning; all share one priority
-  FlowKey key{};                  // the key that created the entry, for revalidation
+  Match match;           // key & wildcards, wildcards
+  int32_t priority = 0;  // megaflows never overlap in meaning; all share one priority
+  FlowKey key{};         // the key that created the entry, for revalidation
   DpActions actions;
-  std::vector<FlowRule*> rules;   // rules charged on every hit
+  std::vector<FlowRule*> rules;  // rules charged on every hit
   uint64_t n_packets = 0;
   uint64_t n_bytes = 0;
   uint64_t last_used_ms = 0;

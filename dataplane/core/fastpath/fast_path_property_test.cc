@@ -3,11 +3,11 @@
 // exactly the datapath actions of an uncached walk of the pipeline, and every megaflow mask
 // is sound (any key equal under the mask gets the same actions). Seeded and reproducible:
 // a failure prints the seed; PODSWITCH_PROPERTY_SEED reruns one.
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <random>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "dataplane/core/fastpath/switch_harness.h"
@@ -53,19 +53,31 @@ class RandomSwitch {
 
   std::string RandomAction(int table, bool ip) {
     switch (Pick(12)) {
-      case 0: return absl::StrCat("output:", 1 + Pick(4));
-      case 1: return "NORMAL";
-      case 2: return table < 3 ? absl::StrCat("resubmit(,", table + 1 + Pick(3 - table), ")")
-                               : "controller(id=1)";
-      case 3: return absl::StrCat("load:", Pick(3), "->NXM_NX_REG0[]");
-      case 4: return ip ? absl::StrCat("mod_nw_dst:", Ip()) : "pop_vlan";
-      case 5: return absl::StrCat("mod_vlan_vid:", 10 + Pick(2));
-      case 6: return "strip_vlan";
-      case 7: return ip ? "dec_ttl" : "output:1";
-      case 8: return "flood";
-      case 9: return "move:NXM_OF_IN_PORT[]->NXM_NX_REG0[]";
-      case 10: return absl::StrCat("mod_dl_src:", Mac());
-      default: return "in_port";
+      case 0:
+        return absl::StrCat("output:", 1 + Pick(4));
+      case 1:
+        return "NORMAL";
+      case 2:
+        return table < 3 ? absl::StrCat("resubmit(,", table + 1 + Pick(3 - table), ")")
+                         : "controller(id=1)";
+      case 3:
+        return absl::StrCat("load:", Pick(3), "->NXM_NX_REG0[]");
+      case 4:
+        return ip ? absl::StrCat("mod_nw_dst:", Ip()) : "pop_vlan";
+      case 5:
+        return absl::StrCat("mod_vlan_vid:", 10 + Pick(2));
+      case 6:
+        return "strip_vlan";
+      case 7:
+        return ip ? "dec_ttl" : "output:1";
+      case 8:
+        return "flood";
+      case 9:
+        return "move:NXM_OF_IN_PORT[]->NXM_NX_REG0[]";
+      case 10:
+        return absl::StrCat("mod_dl_src:", Mac());
+      default:
+        return "in_port";
     }
   }
 
@@ -162,16 +174,24 @@ TEST(FastPathPropertyTest, CachedFastPathAgreesWithThePipelineAcrossChanges) {
 
       // Change the world between batches: flows, ports, time (MAC aging).
       switch (r.Pick(6)) {
-        case 0: InstallRandomFlow(r, pipeline, now_ms); break;
+        case 0:
+          InstallRandomFlow(r, pipeline, now_ms);
+          break;
         case 1: {
           FlowFilter filter;
           filter.table = static_cast<uint8_t>(r.Pick(4));
           pipeline.DeleteFlows(filter);
           break;
         }
-        case 2: SetRandomPorts(r, pipeline); break;
-        case 3: now_ms += 301'000; pipeline.ExpireMacs(now_ms); break;
-        default: break;
+        case 2:
+          SetRandomPorts(r, pipeline);
+          break;
+        case 3:
+          now_ms += 301'000;
+          pipeline.ExpireMacs(now_ms);
+          break;
+        default:
+          break;
       }
       now_ms += 10;
     }

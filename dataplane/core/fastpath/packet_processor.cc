@@ -10,8 +10,7 @@ class LearningSink : public DpSink {
  public:
   LearningSink(DpSink& inner, Pipeline& pipeline, uint64_t now_ms)
       : inner_(inner), pipeline_(pipeline), now_ms_(now_ms) {}
-  void Output(uint32_t port, PacketBuffer& pkt, const TunnelMetadata& tunnel,
-              bool last) override {
+  void Output(uint32_t port, PacketBuffer& pkt, const TunnelMetadata& tunnel, bool last) override {
     inner_.Output(port, pkt, tunnel, last);
   }
   void Punt(uint16_t reason, uint32_t id, const PacketBuffer& pkt) override {

@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "dataplane/core/fastpath/packet_processor.h"
 #include "dataplane/core/flow/flow_syntax.h"
 #include "dataplane/core/packet/packet_parser.h"
 #include "dataplane/core/testing/packet_builder.h"
-#include "dataplane/core/fastpath/packet_processor.h"
 #include "gtest/gtest.h"
 
 namespace podswitch::core {

@@ -28,11 +28,7 @@ std::vector<uint8_t> Ping(const char* src_mac, const char* dst_mac, const char* 
 }
 
 std::vector<uint8_t> TcpSyn(const char* src_ip, const char* dst_ip, uint16_t dport) {
-  return PacketBuilder()
-      .Eth(kMac1, kMac2)
-      .Ipv4(src_ip, dst_ip)
-      .Tcp(40000, dport, kTcpSyn)
-      .Build();
+  return PacketBuilder().Eth(kMac1, kMac2).Ipv4(src_ip, dst_ip).Tcp(40000, dport, kTcpSyn).Build();
 }
 
 TEST(SwitchScenarioTest, HighestPriorityFlowWins) {
@@ -40,8 +36,7 @@ TEST(SwitchScenarioTest, HighestPriorityFlowWins) {
   sw.AddFlow("priority=0,actions=output:2");
   sw.AddFlow("priority=100,icmp,actions=drop");
   EXPECT_THAT(sw.Send(1, Ping(kMac1, kMac2, "10.0.0.1", "10.0.0.2")), IsEmpty());
-  EXPECT_THAT(SwitchHarness::Ports(sw.Send(1, TcpSyn("10.0.0.1", "10.0.0.2", 80))),
-              ElementsAre(2));
+  EXPECT_THAT(SwitchHarness::Ports(sw.Send(1, TcpSyn("10.0.0.1", "10.0.0.2", 80))), ElementsAre(2));
 }
 
 TEST(SwitchScenarioTest, TableMissDrops) {
@@ -92,14 +87,11 @@ TEST(SwitchScenarioTest, ConjunctionMatchesOnlyWhenEveryClauseMatches) {
   sw.AddFlow("priority=100,tcp,tp_dst=443,actions=conjunction(7,2/2)");
   sw.AddFlow("priority=100,conj_id=7,ip,actions=output:5");
   sw.AddFlow("priority=1,actions=output:9");
-  EXPECT_THAT(SwitchHarness::Ports(sw.Send(1, TcpSyn("10.0.0.1", "10.0.0.2", 80))),
-              ElementsAre(5));
+  EXPECT_THAT(SwitchHarness::Ports(sw.Send(1, TcpSyn("10.0.0.1", "10.0.0.2", 80))), ElementsAre(5));
   EXPECT_THAT(SwitchHarness::Ports(sw.Send(1, TcpSyn("10.0.0.3", "10.0.0.2", 443))),
               ElementsAre(5));
-  EXPECT_THAT(SwitchHarness::Ports(sw.Send(1, TcpSyn("10.0.0.1", "10.0.0.2", 22))),
-              ElementsAre(9));
-  EXPECT_THAT(SwitchHarness::Ports(sw.Send(1, TcpSyn("10.0.0.2", "10.0.0.2", 80))),
-              ElementsAre(9));
+  EXPECT_THAT(SwitchHarness::Ports(sw.Send(1, TcpSyn("10.0.0.1", "10.0.0.2", 22))), ElementsAre(9));
+  EXPECT_THAT(SwitchHarness::Ports(sw.Send(1, TcpSyn("10.0.0.2", "10.0.0.2", 80))), ElementsAre(9));
 }
 
 TEST(SwitchScenarioTest, RewritesKeepChecksumsValid) {
@@ -158,8 +150,10 @@ TEST(SwitchScenarioTest, RegistersCarryStateBetweenTables) {
 TEST(SwitchScenarioTest, ControllerActionPuntsACopy) {
   SwitchHarness sw;
   sw.AddFlow("arp,actions=controller(id=77),output:2");
-  auto arp = PacketBuilder().Eth(kMac1, kBroadcast).Arp(1, kMac1, "10.0.0.1", "00:00:00:00:00:00",
-                                                          "10.0.0.2").Build();
+  auto arp = PacketBuilder()
+                 .Eth(kMac1, kBroadcast)
+                 .Arp(1, kMac1, "10.0.0.1", "00:00:00:00:00:00", "10.0.0.2")
+                 .Build();
   EXPECT_THAT(SwitchHarness::Ports(sw.Send(1, arp)), ElementsAre(2));
   EXPECT_THAT(sw.punted, ElementsAre(77));
 }
@@ -188,7 +182,8 @@ TEST(SwitchScenarioTest, NormalLearnsAndIsolatesVlans) {
               ElementsAre(4));
   // A tagged frame of VLAN 10 from the trunk reaches the access port untagged.
   auto from_trunk = sw.Send(
-      4, PacketBuilder().Eth(kMac3, kMac1).Vlan(10).Ipv4("10.0.0.3", "10.0.0.1").Icmp(8, 0).Build());
+      4,
+      PacketBuilder().Eth(kMac3, kMac1).Vlan(10).Ipv4("10.0.0.3", "10.0.0.1").Icmp(8, 0).Build());
   ASSERT_THAT(SwitchHarness::Ports(from_trunk), ElementsAre(1));
   EXPECT_EQ(from_trunk[0].key().vlan_tci, 0);
   EXPECT_EQ(sw.pipeline().macs().Lookup(10, *MacFromString(kMac3), sw.now_ms), 4u);

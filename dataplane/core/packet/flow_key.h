@@ -36,8 +36,8 @@ inline constexpr uint16_t kTcpFin = 0x001, kTcpSyn = 0x002, kTcpRst = 0x004, kTc
                           kTcpAck = 0x010, kTcpUrg = 0x020, kTcpEce = 0x040, kTcpCwr = 0x080;
 
 // ct_state bits (conntrack fills them; room for now).
-inline constexpr uint8_t kCtNew = 0x01, kCtEstablished = 0x02, kCtRelated = 0x04,
-                         kCtReply = 0x08, kCtInvalid = 0x10, kCtTracked = 0x20;
+inline constexpr uint8_t kCtNew = 0x01, kCtEstablished = 0x02, kCtRelated = 0x04, kCtReply = 0x08,
+                         kCtInvalid = 0x10, kCtTracked = 0x20;
 
 struct FlowKey {
   // Switch metadata: set by the port, the tunnel and the pipeline, not read from the frame.
@@ -93,8 +93,7 @@ inline constexpr size_t kFlowKeyWords = sizeof(FlowKey) / sizeof(uint64_t);
 // Word `i` of a key, for masking and hashing word by word.
 inline uint64_t FlowKeyWord(const FlowKey& key, size_t i) {
   uint64_t word;
-  std::memcpy(&word, reinterpret_cast<const unsigned char*>(&key) + i * sizeof(word),
-              sizeof(word));
+  std::memcpy(&word, reinterpret_cast<const unsigned char*>(&key) + i * sizeof(word), sizeof(word));
   return word;
 }
 

@@ -10,8 +10,8 @@ namespace {
 
 bool IsConjunctive(const ActionList& actions) {
   return !actions.empty() && std::all_of(actions.begin(), actions.end(), [](const Action& a) {
-           return std::holds_alternative<ConjunctionAction>(a);
-         });
+    return std::holds_alternative<ConjunctionAction>(a);
+  });
 }
 
 // True when `narrow` is at least as specific as `wide` and agrees with it on wide's bits.
@@ -34,12 +34,29 @@ bool OutputsTo(const ActionList& actions, uint32_t port) {
 // Fields whose rewrite the datapath can perform (dp_action.h); others are metadata.
 bool IsWritable(FieldId field) {
   switch (field) {
-    case FieldId::kDlSrc: case FieldId::kDlDst: case FieldId::kVlanTci: case FieldId::kDlVlan:
-    case FieldId::kDlVlanPcp: case FieldId::kNwSrc: case FieldId::kNwDst: case FieldId::kNwTos:
-    case FieldId::kIpDscp: case FieldId::kNwTtl: case FieldId::kTpSrc: case FieldId::kTpDst:
-    case FieldId::kTunId: case FieldId::kTunDst: case FieldId::kMetadata: case FieldId::kReg0:
-    case FieldId::kReg1: case FieldId::kReg2: case FieldId::kReg3: case FieldId::kReg4:
-    case FieldId::kReg5: case FieldId::kReg6: case FieldId::kReg7:
+    case FieldId::kDlSrc:
+    case FieldId::kDlDst:
+    case FieldId::kVlanTci:
+    case FieldId::kDlVlan:
+    case FieldId::kDlVlanPcp:
+    case FieldId::kNwSrc:
+    case FieldId::kNwDst:
+    case FieldId::kNwTos:
+    case FieldId::kIpDscp:
+    case FieldId::kNwTtl:
+    case FieldId::kTpSrc:
+    case FieldId::kTpDst:
+    case FieldId::kTunId:
+    case FieldId::kTunDst:
+    case FieldId::kMetadata:
+    case FieldId::kReg0:
+    case FieldId::kReg1:
+    case FieldId::kReg2:
+    case FieldId::kReg3:
+    case FieldId::kReg4:
+    case FieldId::kReg5:
+    case FieldId::kReg6:
+    case FieldId::kReg7:
       return true;
     default:
       return false;
@@ -48,12 +65,33 @@ bool IsWritable(FieldId field) {
 
 }  // namespace
 
-Pipeline::Pipeline(PipelineOptions options)
-    : options_(options),
-      macs_(options.mac_learning),
-      normal_(&macs_) {}
+FlowFilter FilterFromSpec(const FlowSpec& spec, bool strict) {
+  FlowFilter filter;
+  if (spec.table != kTableAll) filter.table = spec.table;
+  filter.match = spec.match;
+  if (strict) filter.priority = spec.priority;
+  filter.cookie = spec.cookie;
+  filter.cookie_mask = spec.cookie_mask;
+  filter.out_port = spec.out_port;
+  return filter;
+}
 
-absl::Status Pipeline::Validate(const FlowSpec& spec) const {
+FlowSpec SpecFromRule(const FlowRule& rule) {
+  FlowSpec spec;
+  spec.table = rule.table;
+  spec.priority = rule.priority;
+  spec.match = rule.match;
+  spec.cookie = rule.cookie;
+  spec.idle_timeout = rule.idle_timeout;
+  spec.hard_timeout = rule.hard_timeout;
+  spec.actions = rule.actions;
+  return spec;
+}
+
+Pipeline::Pipeline(PipelineOptions options)
+    : options_(options), macs_(options.mac_learning), normal_(&macs_) {}
+
+absl::Status Pipeline::CheckFlow(const FlowSpec& spec) const {
   if (spec.table >= kNumTables) {
     return absl::InvalidArgumentError(absl::StrCat("table ", spec.table, " is not in 0-253"));
   }
@@ -61,27 +99,27 @@ absl::Status Pipeline::Validate(const FlowSpec& spec) const {
     const Action& action = spec.actions[i];
     if (const auto* go = std::get_if<GotoTableAction>(&action)) {
       if (go->table <= spec.table || go->table >= kNumTables) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "goto_table:", go->table, " must name a later table than ", spec.table));
+        return absl::InvalidArgumentError(
+            absl::StrCat("goto_table:", go->table, " must name a later table than ", spec.table));
       }
       if (i + 1 != spec.actions.size()) {
         return absl::InvalidArgumentError("goto_table must be the last action");
       }
     }
     if (const auto* set = std::get_if<SetFieldAction>(&action); set && !IsWritable(set->field)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("the datapath cannot rewrite field ", std::string(GetField(set->field).name)));
+      return absl::InvalidArgumentError(absl::StrCat("the datapath cannot rewrite field ",
+                                                     std::string(GetField(set->field).name)));
     }
     if (const auto* move = std::get_if<MoveAction>(&action); move && !IsWritable(move->dst)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("move: the datapath cannot rewrite field ", std::string(GetField(move->dst).name)));
+      return absl::InvalidArgumentError(absl::StrCat("move: the datapath cannot rewrite field ",
+                                                     std::string(GetField(move->dst).name)));
     }
   }
   return absl::OkStatus();
 }
 
 absl::Status Pipeline::AddFlow(const FlowSpec& spec, uint64_t now_ms) {
-  if (absl::Status status = Validate(spec); !status.ok()) return status;
+  if (absl::Status status = CheckFlow(spec); !status.ok()) return status;
   Table& table = tables_[spec.table];
   Match match = spec.match;
   match.Normalize();
@@ -124,7 +162,7 @@ absl::StatusOr<size_t> Pipeline::ModifyFlows(const FlowFilter& filter, const Act
       FlowSpec check;
       check.table = rule->table;
       check.actions = actions;
-      if (absl::Status status = Validate(check); !status.ok()) return status;
+      if (absl::Status status = CheckFlow(check); !status.ok()) return status;
     }
   }
   size_t changed = 0;

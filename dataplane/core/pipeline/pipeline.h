@@ -26,29 +26,40 @@ inline constexpr int kNumTables = 254;
 // What a walk through the tables decided for one key.
 struct Translation {
   DpActions actions;
-  FlowKey wildcards{};             // bits of the key the decision depended on
-  std::vector<FlowRule*> rules;    // rules that matched, for cache-hit statistics
+  FlowKey wildcards{};           // bits of the key the decision depended on
+  std::vector<FlowRule*> rules;  // rules that matched, for cache-hit statistics
 };
 
 // Which flows a modify/delete/dump applies to.
 struct FlowFilter {
-  std::optional<uint8_t> table;    // nullopt = every table
-  Match match;                     // non-strict: flows at least as specific as this
-  std::optional<int32_t> priority; // strict: exactly this match and priority
+  std::optional<uint8_t> table;     // nullopt = every table
+  Match match;                      // non-strict: flows at least as specific as this
+  std::optional<int32_t> priority;  // strict: exactly this match and priority
   uint64_t cookie = 0;
   uint64_t cookie_mask = 0;
   uint32_t out_port = 0xffffffff;  // only flows that output to this port
 };
 
+// The filter a mod-flows/del-flows/dump-flows flow text (FlowTextMode::kModify or
+// kMatchOnly) describes; `strict` also requires the exact match and priority.
+FlowFilter FilterFromSpec(const FlowSpec& spec, bool strict);
+
+// The flow text form of an installed rule (no counters), as the config database stores it.
+FlowSpec SpecFromRule(const FlowRule& rule);
+
 struct PipelineOptions {
-  int max_resubmit_depth = 64;     // nested resubmit/goto levels before the walk drops
-  int max_resubmits = 4096;        // total table lookups per packet before it drops
+  int max_resubmit_depth = 64;  // nested resubmit/goto levels before the walk drops
+  int max_resubmits = 4096;     // total table lookups per packet before it drops
   MacLearningOptions mac_learning;
 };
 
 class Pipeline {
  public:
   explicit Pipeline(PipelineOptions options = {});
+
+  // Checks that the datapath can run this flow (tables, goto order, writable fields), so a
+  // caller can validate a batch before changing anything. AddFlow runs the same check.
+  absl::Status CheckFlow(const FlowSpec& spec) const;
 
   // Installs a flow; an identical match and priority in that table is replaced (counters
   // reset), as ovs-ofctl add-flow does. Rejects actions the datapath cannot perform.
@@ -95,7 +106,6 @@ class Pipeline {
     size_t conjunctive_rules = 0;
   };
 
-  absl::Status Validate(const FlowSpec& spec) const;
   void RemoveRule(Table& table, const FlowRule* rule);
 
   PipelineOptions options_;

@@ -16,16 +16,8 @@ FlowSpec Spec(std::string_view text, FlowTextMode mode = FlowTextMode::kAdd) {
 }
 
 // A filter the way del-flows/dump-flows build one from flow text.
-FlowFilter Filter(std::string_view text, bool strict = false, bool any_table = true) {
-  FlowSpec spec = Spec(text, FlowTextMode::kMatchOnly);
-  FlowFilter filter;
-  if (!any_table) filter.table = spec.table;
-  filter.match = spec.match;
-  if (strict) filter.priority = spec.priority;
-  filter.cookie = spec.cookie;
-  filter.cookie_mask = spec.cookie_mask;
-  filter.out_port = spec.out_port;
-  return filter;
+FlowFilter Filter(std::string_view text, bool strict = false) {
+  return FilterFromSpec(Spec(text, FlowTextMode::kMatchOnly), strict);
 }
 
 class PipelineTest : public ::testing::Test {

@@ -9,20 +9,31 @@ namespace podswitch::core {
 
 std::string FormatDpAction(const DpAction& a) {
   switch (a.type) {
-    case DpActionType::kOutput: return absl::StrCat("output:", a.u32);
-    case DpActionType::kSetEthSrc: return absl::StrCat("set(eth_src=", MacToString(a.mac), ")");
-    case DpActionType::kSetEthDst: return absl::StrCat("set(eth_dst=", MacToString(a.mac), ")");
-    case DpActionType::kSetIpv4Src: return absl::StrCat("set(ipv4_src=", Ipv4ToString(a.u32), ")");
-    case DpActionType::kSetIpv4Dst: return absl::StrCat("set(ipv4_dst=", Ipv4ToString(a.u32), ")");
-    case DpActionType::kSetTpSrc: return absl::StrCat("set(tp_src=", a.u16, ")");
-    case DpActionType::kSetTpDst: return absl::StrCat("set(tp_dst=", a.u16, ")");
-    case DpActionType::kSetIpTos: return absl::StrCat("set(tos=", a.u16, ")");
-    case DpActionType::kSetTtl: return absl::StrCat("set(ttl=", a.u16, ")");
-    case DpActionType::kDecTtl: return "dec_ttl";
+    case DpActionType::kOutput:
+      return absl::StrCat("output:", a.u32);
+    case DpActionType::kSetEthSrc:
+      return absl::StrCat("set(eth_src=", MacToString(a.mac), ")");
+    case DpActionType::kSetEthDst:
+      return absl::StrCat("set(eth_dst=", MacToString(a.mac), ")");
+    case DpActionType::kSetIpv4Src:
+      return absl::StrCat("set(ipv4_src=", Ipv4ToString(a.u32), ")");
+    case DpActionType::kSetIpv4Dst:
+      return absl::StrCat("set(ipv4_dst=", Ipv4ToString(a.u32), ")");
+    case DpActionType::kSetTpSrc:
+      return absl::StrCat("set(tp_src=", a.u16, ")");
+    case DpActionType::kSetTpDst:
+      return absl::StrCat("set(tp_dst=", a.u16, ")");
+    case DpActionType::kSetIpTos:
+      return absl::StrCat("set(tos=", a.u16, ")");
+    case DpActionType::kSetTtl:
+      return absl::StrCat("set(ttl=", a.u16, ")");
+    case DpActionType::kDecTtl:
+      return "dec_ttl";
     case DpActionType::kPushVlan:
-      return absl::StrCat("push_vlan(vid=", a.u16 & kVlanVidMask, ",pcp=", a.u16 >> 13,
-                          ",tpid=0x", absl::Hex(a.u32), ")");
-    case DpActionType::kPopVlan: return "pop_vlan";
+      return absl::StrCat("push_vlan(vid=", a.u16 & kVlanVidMask, ",pcp=", a.u16 >> 13, ",tpid=0x",
+                          absl::Hex(a.u32), ")");
+    case DpActionType::kPopVlan:
+      return "pop_vlan";
     case DpActionType::kSetVlanTci:
       return absl::StrCat("set(vlan_vid=", a.u16 & kVlanVidMask, ",pcp=", a.u16 >> 13, ")");
     case DpActionType::kSetTunnel:
@@ -30,7 +41,8 @@ std::string FormatDpAction(const DpAction& a) {
                           "))");
     case DpActionType::kController:
       return absl::StrCat("userspace(controller,reason=", a.u16, ",id=", a.u32, ")");
-    case DpActionType::kMeter: return absl::StrCat("meter(", a.u32, ")");
+    case DpActionType::kMeter:
+      return absl::StrCat("meter(", a.u32, ")");
     case DpActionType::kLearn:
       return absl::StrCat("learn(vlan=", a.u16, ",mac=", MacToString(a.mac), ",port=", a.u32, ")");
   }
@@ -39,9 +51,8 @@ std::string FormatDpAction(const DpAction& a) {
 
 std::string FormatDpActions(const DpActions& actions) {
   if (actions.empty()) return "drop";
-  return absl::StrJoin(actions, ",", [](std::string* out, const DpAction& a) {
-    out->append(FormatDpAction(a));
-  });
+  return absl::StrJoin(actions, ",",
+                       [](std::string* out, const DpAction& a) { out->append(FormatDpAction(a)); });
 }
 
 std::string Trace::ToString() const {

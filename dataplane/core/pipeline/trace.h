@@ -12,20 +12,20 @@ namespace podswitch::core {
 
 struct TraceStep {
   uint8_t table = 0;
-  int depth = 0;               // resubmit nesting
+  int depth = 0;  // resubmit nesting
   bool matched = false;
   int32_t priority = 0;
   uint64_t cookie = 0;
-  std::string rule;            // the matched rule in flow syntax, or "no match"
+  std::string rule;                // the matched rule in flow syntax, or "no match"
   std::vector<std::string> notes;  // what its actions did (NORMAL decisions, drops, ...)
 };
 
 struct Trace {
   FlowKey key{};
   std::vector<TraceStep> steps;
-  DpActions actions;          // the datapath actions the packet gets
-  FlowKey wildcards{};        // the megaflow mask the walk produced
-  std::string disposition;    // "output to 2,3", "drop", ...
+  DpActions actions;        // the datapath actions the packet gets
+  FlowKey wildcards{};      // the megaflow mask the walk produced
+  std::string disposition;  // "output to 2,3", "drop", ...
 
   // The trace as `podswitchctl trace` prints it, one line per step.
   std::string ToString() const;

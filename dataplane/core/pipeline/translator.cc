@@ -31,10 +31,8 @@ void Unwildcard(T& member) {
 
 }  // namespace
 
-Translator::Translator(const Pipeline& pipeline, const FlowKey& key, uint64_t now_ms,
-                       Trace* trace)
-    : pipeline_(pipeline), now_ms_(now_ms), trace_(trace), key_(key),
-      packet_vlan_(key.vlan_tci) {
+Translator::Translator(const Pipeline& pipeline, const FlowKey& key, uint64_t now_ms, Trace* trace)
+    : pipeline_(pipeline), now_ms_(now_ms), trace_(trace), key_(key), packet_vlan_(key.vlan_tci) {
   if (trace_ != nullptr) trace_->key = key;
 }
 
@@ -79,8 +77,7 @@ void Translator::WalkTable(uint8_t table, int depth) {
       step.matched = true;
       step.priority = rule->priority;
       step.cookie = rule->cookie;
-      step.rule = absl::StrCat(FormatMatch(rule->match), " actions=",
-                               FormatActions(rule->actions));
+      step.rule = absl::StrCat(FormatMatch(rule->match), " actions=", FormatActions(rule->actions));
     } else {
       step.rule = "no match: table miss, drop";
     }
@@ -135,8 +132,8 @@ const FlowRule* Translator::Lookup(const Pipeline::Table& table) {
     }
     for (const Action& action : rule.actions) {
       const auto& conj = std::get<ConjunctionAction>(action);
-      auto it = std::find_if(votes.begin(), votes.end(),
-                             [&](const Vote& v) { return v.id == conj.id; });
+      auto it =
+          std::find_if(votes.begin(), votes.end(), [&](const Vote& v) { return v.id == conj.id; });
       if (it == votes.end()) it = votes.insert(votes.end(), Vote{conj.id, conj.n_clauses, 0});
       it->clauses |= 1ull << (conj.clause - 1);
     }
@@ -244,7 +241,9 @@ void Translator::OutputToPorts(bool flood_only) {
 
 void Translator::SetField(const SetFieldAction& set) {
   switch (set.field) {
-    case FieldId::kVlanTci: case FieldId::kDlVlan: case FieldId::kDlVlanPcp: {
+    case FieldId::kVlanTci:
+    case FieldId::kDlVlan:
+    case FieldId::kDlVlanPcp: {
       uint16_t tci = static_cast<uint16_t>((key_.vlan_tci & ~set.bits.mask.vlan_tci) |
                                            set.bits.value.vlan_tci);
       if (set.field != FieldId::kVlanTci) tci |= kVlanPresent;
