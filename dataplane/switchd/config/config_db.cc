@@ -7,7 +7,7 @@
 #include "dataplane/switchd/config/internal/database_file.h"
 #include "dataplane/switchd/config/internal/schema_sql.h"
 #include "dataplane/switchd/config/internal/sqlite.h"
-#include "dataplane/switchd/config/internal/status_macros.h"
+#include "common/status_macros.h"
 #include "spdlog/spdlog.h"
 
 namespace podswitch::switchd::config {
@@ -19,7 +19,7 @@ absl::StatusOr<std::unique_ptr<ConfigDb>> ConfigDb::Open(const std::string& path
   if (options.change_log_limit == 0) {
     return absl::InvalidArgumentError("change_log_limit: must keep at least one entry");
   }
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(std::unique_ptr<internal::Connection> conn,
+  PODSWITCH_ASSIGN_OR_RETURN(std::unique_ptr<internal::Connection> conn,
                                     internal::OpenDatabaseFile(path, options.busy_timeout));
   spdlog::info("config database {} opened", path);
   return std::unique_ptr<ConfigDb>(new ConfigDb(path, options, std::move(conn)));
@@ -89,17 +89,17 @@ absl::StatusOr<ChangeLogEntry> ConfigDb::AppendChangeLocked(std::string_view cli
                        .summary = std::string(summary),
                        .details_json = std::move(details_json)};
   {
-    PODSWITCH_CONFIG_ASSIGN_OR_RETURN(StatementRef stmt, conn_->Prepare(internal::kInsertChange));
+    PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_->Prepare(internal::kInsertChange));
     stmt->Bind(1, absl::ToUnixMicros(entry.time));
     stmt->Bind(2, entry.client);
     stmt->Bind(3, entry.summary);
     stmt->Bind(4, entry.details_json);
-    PODSWITCH_CONFIG_RETURN_IF_ERROR(stmt->Run());
+    PODSWITCH_RETURN_IF_ERROR(stmt->Run());
     entry.seq = conn_->LastInsertRowid();
   }
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(StatementRef trim, conn_->Prepare(internal::kTrimChangeLog));
+  PODSWITCH_ASSIGN_OR_RETURN(StatementRef trim, conn_->Prepare(internal::kTrimChangeLog));
   trim->Bind(1, static_cast<int64_t>(options_.change_log_limit));
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(trim->Run());
+  PODSWITCH_RETURN_IF_ERROR(trim->Run());
   return entry;
 }
 
@@ -130,12 +130,12 @@ absl::StatusOr<std::vector<Flow>> ConfigDb::ListFlows(std::string_view bridge) {
 
 absl::StatusOr<std::vector<ChangeLogEntry>> ConfigDb::ChangeLog(int64_t since_seq, size_t limit) {
   absl::MutexLock lock(&mu_);
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(StatementRef stmt, conn_->Prepare(internal::kSelectChanges));
+  PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_->Prepare(internal::kSelectChanges));
   stmt->Bind(1, since_seq);
   stmt->Bind(2, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
   std::vector<ChangeLogEntry> entries;
   while (true) {
-    PODSWITCH_CONFIG_ASSIGN_OR_RETURN(bool has_row, stmt->Step());
+    PODSWITCH_ASSIGN_OR_RETURN(bool has_row, stmt->Step());
     if (!has_row) return entries;
     entries.push_back(ChangeLogEntry{.seq = stmt->ColumnInt(0),
                                      .time = absl::FromUnixMicros(stmt->ColumnInt(1)),
@@ -160,7 +160,7 @@ void ConfigDb::Unsubscribe(uint64_t id) {
 absl::StatusOr<std::string> ConfigDb::DumpJson() {
   absl::MutexLock lock(&mu_);
   // One read transaction, so the dump is a single consistent snapshot.
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(conn_->Exec(internal::kBeginRead));
+  PODSWITCH_RETURN_IF_ERROR(conn_->Exec(internal::kBeginRead));
   ConfigTxn reader(*conn_, /*writable=*/false);
   nlohmann::json dump = {{"path", path_}, {"bridges", nlohmann::json::array()}};
   absl::StatusOr<std::vector<Bridge>> bridges = reader.ListBridges();

@@ -9,7 +9,7 @@
 #include "dataplane/switchd/config/config_json.h"
 #include "dataplane/switchd/config/internal/schema_sql.h"
 #include "dataplane/switchd/config/internal/sqlite.h"
-#include "dataplane/switchd/config/internal/status_macros.h"
+#include "common/status_macros.h"
 #include "dataplane/switchd/config/port_validation.h"
 
 namespace podswitch::switchd::config {
@@ -56,7 +56,7 @@ std::string EncodeMap(const std::map<std::string, std::string>& map) {
 
 absl::StatusOr<Bridge> ReadBridge(const StatementRef& stmt) {
   Bridge bridge{.name = stmt->ColumnText(0)};
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(
+  PODSWITCH_ASSIGN_OR_RETURN(
       bridge.other_config,
       DecodeStringMap(stmt->ColumnText(1), "bridge " + bridge.name, "other_config"));
   return bridge;
@@ -68,10 +68,10 @@ absl::StatusOr<Port> ReadPort(const StatementRef& stmt) {
             .type = stmt->ColumnText(2),
             .ofport = static_cast<uint32_t>(stmt->ColumnInt(3))};
   std::string what = "port " + port.name;
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(port.options,
+  PODSWITCH_ASSIGN_OR_RETURN(port.options,
                                     DecodeStringMap(stmt->ColumnText(4), what, "options"));
   if (!stmt->ColumnIsNull(5)) port.tag = static_cast<uint16_t>(stmt->ColumnInt(5));
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(port.trunks, DecodeVlans(stmt->ColumnText(6), what));
+  PODSWITCH_ASSIGN_OR_RETURN(port.trunks, DecodeVlans(stmt->ColumnText(6), what));
   port.vlan_mode = stmt->ColumnText(7);
   port.admin_up = stmt->ColumnInt(8) != 0;
   return port;
@@ -88,12 +88,12 @@ template <typename T, typename ReadFn>
 absl::StatusOr<std::vector<T>> CollectRows(const StatementRef& stmt, ReadFn read) {
   std::vector<T> rows;
   while (true) {
-    PODSWITCH_CONFIG_ASSIGN_OR_RETURN(bool has_row, stmt->Step());
+    PODSWITCH_ASSIGN_OR_RETURN(bool has_row, stmt->Step());
     if (!has_row) return rows;
     if constexpr (std::is_same_v<decltype(read(stmt)), T>) {
       rows.push_back(read(stmt));
     } else {
-      PODSWITCH_CONFIG_ASSIGN_OR_RETURN(T row, read(stmt));
+      PODSWITCH_ASSIGN_OR_RETURN(T row, read(stmt));
       rows.push_back(std::move(row));
     }
   }
@@ -107,41 +107,41 @@ absl::Status ConfigTxn::CheckWritable() const {
 }
 
 absl::StatusOr<bool> ConfigTxn::BridgeExists(std::string_view name) {
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kSelectBridge));
+  PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kSelectBridge));
   stmt->Bind(1, name);
   return stmt->Step();
 }
 
 absl::Status ConfigTxn::RequireBridge(std::string_view name) {
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(bool exists, BridgeExists(name));
+  PODSWITCH_ASSIGN_OR_RETURN(bool exists, BridgeExists(name));
   if (!exists)
     return absl::NotFoundError(absl::StrCat("bridge: no bridge named ", std::string(name)));
   return absl::OkStatus();
 }
 
 absl::Status ConfigTxn::AddBridge(const Bridge& bridge) {
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(CheckWritable());
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(ValidateBridge(bridge));
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(bool exists, BridgeExists(bridge.name));
+  PODSWITCH_RETURN_IF_ERROR(CheckWritable());
+  PODSWITCH_RETURN_IF_ERROR(ValidateBridge(bridge));
+  PODSWITCH_ASSIGN_OR_RETURN(bool exists, BridgeExists(bridge.name));
   if (exists) {
     return absl::AlreadyExistsError(absl::StrCat("name: bridge ", bridge.name, " already exists"));
   }
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kInsertBridge));
+  PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kInsertBridge));
   stmt->Bind(1, bridge.name);
   stmt->Bind(2, EncodeMap(bridge.other_config));
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(stmt->Run());
+  PODSWITCH_RETURN_IF_ERROR(stmt->Run());
   Record({{"op", "add-br"}, {"bridge", ToJson(bridge)}});
   return absl::OkStatus();
 }
 
 absl::Status ConfigTxn::DeleteBridge(std::string_view name) {
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(CheckWritable());
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(Bridge bridge, GetBridge(name));
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(std::vector<Port> ports, ListPorts(name));
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(std::vector<Flow> flows, ListFlows(name));
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kDeleteBridge));
+  PODSWITCH_RETURN_IF_ERROR(CheckWritable());
+  PODSWITCH_ASSIGN_OR_RETURN(Bridge bridge, GetBridge(name));
+  PODSWITCH_ASSIGN_OR_RETURN(std::vector<Port> ports, ListPorts(name));
+  PODSWITCH_ASSIGN_OR_RETURN(std::vector<Flow> flows, ListFlows(name));
+  PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kDeleteBridge));
   stmt->Bind(1, name);
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(stmt->Run());  // ports and flows go by ON DELETE CASCADE
+  PODSWITCH_RETURN_IF_ERROR(stmt->Run());  // ports and flows go by ON DELETE CASCADE
   nlohmann::json port_names = nlohmann::json::array();
   for (const Port& port : ports) port_names.push_back(port.name);
   Record({{"op", "del-br"},
@@ -152,20 +152,20 @@ absl::Status ConfigTxn::DeleteBridge(std::string_view name) {
 }
 
 absl::Status ConfigTxn::UpdateBridge(std::string_view name, absl::FunctionRef<void(Bridge&)> edit) {
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(CheckWritable());
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(Bridge old_bridge, GetBridge(name));
+  PODSWITCH_RETURN_IF_ERROR(CheckWritable());
+  PODSWITCH_ASSIGN_OR_RETURN(Bridge old_bridge, GetBridge(name));
   Bridge bridge = old_bridge;
   edit(bridge);
   if (bridge.name != old_bridge.name) {
     return absl::InvalidArgumentError(
         absl::StrCat("name: bridge ", old_bridge.name, " cannot be renamed"));
   }
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(ValidateBridge(bridge));
+  PODSWITCH_RETURN_IF_ERROR(ValidateBridge(bridge));
   if (bridge == old_bridge) return absl::OkStatus();
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kUpdateBridge));
+  PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kUpdateBridge));
   stmt->Bind(1, EncodeMap(bridge.other_config));
   stmt->Bind(2, name);
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(stmt->Run());
+  PODSWITCH_RETURN_IF_ERROR(stmt->Run());
   Record({{"op", "set-br"}, {"old", ToJson(old_bridge)}, {"new", ToJson(bridge)}});
   return absl::OkStatus();
 }
@@ -173,10 +173,10 @@ absl::Status ConfigTxn::UpdateBridge(std::string_view name, absl::FunctionRef<vo
 absl::StatusOr<uint32_t> ConfigTxn::ResolveOfport(const Port& port,
                                                   std::string_view previous_owner) {
   if (port.ofport == 0) {
-    PODSWITCH_CONFIG_ASSIGN_OR_RETURN(StatementRef stmt,
+    PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt,
                                       conn_.Prepare(internal::kSmallestFreeOfport));
     stmt->Bind(1, port.bridge);
-    PODSWITCH_CONFIG_RETURN_IF_ERROR(stmt->Step().status());
+    PODSWITCH_RETURN_IF_ERROR(stmt->Step().status());
     int64_t ofport = stmt->ColumnInt(0);
     if (ofport < 1 || ofport > kMaxOfport) {
       return absl::ResourceExhaustedError(
@@ -184,11 +184,11 @@ absl::StatusOr<uint32_t> ConfigTxn::ResolveOfport(const Port& port,
     }
     return static_cast<uint32_t>(ofport);
   }
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(StatementRef stmt,
+  PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt,
                                     conn_.Prepare(internal::kSelectPortByOfport));
   stmt->Bind(1, port.bridge);
   stmt->Bind(2, static_cast<int64_t>(port.ofport));
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(bool taken, stmt->Step());
+  PODSWITCH_ASSIGN_OR_RETURN(bool taken, stmt->Step());
   if (taken && stmt->ColumnText(0) != previous_owner) {
     return absl::AlreadyExistsError(absl::StrCat("ofport: ", port.ofport, " on bridge ",
                                                  port.bridge, " is used by port ",
@@ -199,7 +199,7 @@ absl::StatusOr<uint32_t> ConfigTxn::ResolveOfport(const Port& port,
 
 absl::Status ConfigTxn::WritePort(const Port& port, std::string_view old_name) {
   const char* sql = old_name.empty() ? internal::kInsertPort : internal::kUpdatePort;
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(sql));
+  PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(sql));
   stmt->Bind(1, port.bridge);
   stmt->Bind(2, port.name);
   stmt->Bind(3, port.type);
@@ -218,34 +218,34 @@ absl::Status ConfigTxn::WritePort(const Port& port, std::string_view old_name) {
 }
 
 absl::StatusOr<uint32_t> ConfigTxn::AddPort(Port port) {
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(CheckWritable());
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(ValidateAndCanonicalizePort(port));
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(RequireBridge(port.bridge));
+  PODSWITCH_RETURN_IF_ERROR(CheckWritable());
+  PODSWITCH_RETURN_IF_ERROR(ValidateAndCanonicalizePort(port));
+  PODSWITCH_RETURN_IF_ERROR(RequireBridge(port.bridge));
   if (absl::StatusOr<Port> existing = GetPort(port.name); existing.ok()) {
     return absl::AlreadyExistsError(
         absl::StrCat("name: port ", port.name, " already exists on bridge ", existing->bridge));
   } else if (!absl::IsNotFound(existing.status())) {
     return existing.status();
   }
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(port.ofport, ResolveOfport(port, ""));
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(WritePort(port, ""));
+  PODSWITCH_ASSIGN_OR_RETURN(port.ofport, ResolveOfport(port, ""));
+  PODSWITCH_RETURN_IF_ERROR(WritePort(port, ""));
   Record({{"op", "add-port"}, {"port", ToJson(port)}});
   return port.ofport;
 }
 
 absl::Status ConfigTxn::DeletePort(std::string_view name) {
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(CheckWritable());
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(Port port, GetPort(name));
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kDeletePort));
+  PODSWITCH_RETURN_IF_ERROR(CheckWritable());
+  PODSWITCH_ASSIGN_OR_RETURN(Port port, GetPort(name));
+  PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kDeletePort));
   stmt->Bind(1, name);
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(stmt->Run());
+  PODSWITCH_RETURN_IF_ERROR(stmt->Run());
   Record({{"op", "del-port"}, {"port", ToJson(port)}});
   return absl::OkStatus();
 }
 
 absl::Status ConfigTxn::UpdatePort(std::string_view name, absl::FunctionRef<void(Port&)> edit) {
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(CheckWritable());
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(Port old_port, GetPort(name));
+  PODSWITCH_RETURN_IF_ERROR(CheckWritable());
+  PODSWITCH_ASSIGN_OR_RETURN(Port old_port, GetPort(name));
   Port port = old_port;
   edit(port);
   if (port.name != old_port.name) {
@@ -258,22 +258,22 @@ absl::Status ConfigTxn::UpdatePort(std::string_view name, absl::FunctionRef<void
                                                    " (delete it and add it again)"));
   }
   if (port.ofport == 0) port.ofport = old_port.ofport;
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(ValidateAndCanonicalizePort(port));
+  PODSWITCH_RETURN_IF_ERROR(ValidateAndCanonicalizePort(port));
   if (port == old_port) return absl::OkStatus();
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(port.ofport, ResolveOfport(port, old_port.name));
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(WritePort(port, old_port.name));
+  PODSWITCH_ASSIGN_OR_RETURN(port.ofport, ResolveOfport(port, old_port.name));
+  PODSWITCH_RETURN_IF_ERROR(WritePort(port, old_port.name));
   Record({{"op", "set-port"}, {"old", ToJson(old_port)}, {"new", ToJson(port)}});
   return absl::OkStatus();
 }
 
 absl::StatusOr<uint64_t> ConfigTxn::AddFlow(std::string_view bridge, std::string_view text) {
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(CheckWritable());
+  PODSWITCH_RETURN_IF_ERROR(CheckWritable());
   if (text.empty()) return absl::InvalidArgumentError("text: a flow must not be empty");
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(RequireBridge(bridge));
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kInsertFlow));
+  PODSWITCH_RETURN_IF_ERROR(RequireBridge(bridge));
+  PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kInsertFlow));
   stmt->Bind(1, bridge);
   stmt->Bind(2, text);
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(stmt->Run());
+  PODSWITCH_RETURN_IF_ERROR(stmt->Run());
   Flow flow{.bridge = std::string(bridge),
             .text = std::string(text),
             .id = static_cast<uint64_t>(conn_.LastInsertRowid())};
@@ -282,30 +282,30 @@ absl::StatusOr<uint64_t> ConfigTxn::AddFlow(std::string_view bridge, std::string
 }
 
 absl::StatusOr<Flow> ConfigTxn::GetFlow(uint64_t id) {
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kSelectFlow));
+  PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kSelectFlow));
   stmt->Bind(1, static_cast<int64_t>(id));
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(bool found, stmt->Step());
+  PODSWITCH_ASSIGN_OR_RETURN(bool found, stmt->Step());
   if (!found) return absl::NotFoundError(absl::StrCat("id: no flow with id ", id));
   return ReadFlow(stmt);
 }
 
 absl::Status ConfigTxn::DeleteFlow(uint64_t id) {
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(CheckWritable());
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(Flow flow, GetFlow(id));
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kDeleteFlow));
+  PODSWITCH_RETURN_IF_ERROR(CheckWritable());
+  PODSWITCH_ASSIGN_OR_RETURN(Flow flow, GetFlow(id));
+  PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kDeleteFlow));
   stmt->Bind(1, static_cast<int64_t>(id));
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(stmt->Run());
+  PODSWITCH_RETURN_IF_ERROR(stmt->Run());
   Record({{"op", "del-flow"}, {"flow", ToJson(flow)}});
   return absl::OkStatus();
 }
 
 absl::Status ConfigTxn::ReplaceFlows(std::string_view bridge,
                                      const std::vector<std::string>& texts) {
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(CheckWritable());
+  PODSWITCH_RETURN_IF_ERROR(CheckWritable());
   for (const std::string& text : texts) {
     if (text.empty()) return absl::InvalidArgumentError("text: a flow must not be empty");
   }
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(std::vector<Flow> current, ListFlows(bridge));
+  PODSWITCH_ASSIGN_OR_RETURN(std::vector<Flow> current, ListFlows(bridge));
   std::multiset<std::string_view> wanted(texts.begin(), texts.end());
   nlohmann::json deleted = nlohmann::json::array();
   for (const Flow& flow : current) {
@@ -313,9 +313,9 @@ absl::Status ConfigTxn::ReplaceFlows(std::string_view bridge,
       wanted.erase(it);  // kept, with its id
       continue;
     }
-    PODSWITCH_CONFIG_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kDeleteFlow));
+    PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kDeleteFlow));
     stmt->Bind(1, static_cast<int64_t>(flow.id));
-    PODSWITCH_CONFIG_RETURN_IF_ERROR(stmt->Run());
+    PODSWITCH_RETURN_IF_ERROR(stmt->Run());
     deleted.push_back(ToJson(flow));
   }
   nlohmann::json added = nlohmann::json::array();
@@ -323,10 +323,10 @@ absl::Status ConfigTxn::ReplaceFlows(std::string_view bridge,
     auto it = wanted.find(text);
     if (it == wanted.end()) continue;
     wanted.erase(it);
-    PODSWITCH_CONFIG_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kInsertFlow));
+    PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kInsertFlow));
     stmt->Bind(1, bridge);
     stmt->Bind(2, text);
-    PODSWITCH_CONFIG_RETURN_IF_ERROR(stmt->Run());
+    PODSWITCH_RETURN_IF_ERROR(stmt->Run());
     added.push_back(ToJson(Flow{.bridge = std::string(bridge),
                                 .text = text,
                                 .id = static_cast<uint64_t>(conn_.LastInsertRowid())}));
@@ -338,34 +338,34 @@ absl::Status ConfigTxn::ReplaceFlows(std::string_view bridge,
 }
 
 absl::StatusOr<Bridge> ConfigTxn::GetBridge(std::string_view name) {
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kSelectBridge));
+  PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kSelectBridge));
   stmt->Bind(1, name);
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(bool found, stmt->Step());
+  PODSWITCH_ASSIGN_OR_RETURN(bool found, stmt->Step());
   if (!found)
     return absl::NotFoundError(absl::StrCat("bridge: no bridge named ", std::string(name)));
   return ReadBridge(stmt);
 }
 
 absl::StatusOr<std::vector<Bridge>> ConfigTxn::ListBridges() {
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kSelectBridges));
+  PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kSelectBridges));
   return CollectRows<Bridge>(stmt, ReadBridge);
 }
 
 absl::StatusOr<Port> ConfigTxn::GetPort(std::string_view name) {
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kSelectPort));
+  PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kSelectPort));
   stmt->Bind(1, name);
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(bool found, stmt->Step());
+  PODSWITCH_ASSIGN_OR_RETURN(bool found, stmt->Step());
   if (!found) return absl::NotFoundError(absl::StrCat("port: no port named ", std::string(name)));
   return ReadPort(stmt);
 }
 
 absl::StatusOr<std::vector<Port>> ConfigTxn::ListPorts(std::string_view bridge) {
   if (bridge.empty()) {
-    PODSWITCH_CONFIG_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kSelectAllPorts));
+    PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kSelectAllPorts));
     return CollectRows<Port>(stmt, ReadPort);
   }
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(RequireBridge(bridge));
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(StatementRef stmt,
+  PODSWITCH_RETURN_IF_ERROR(RequireBridge(bridge));
+  PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt,
                                     conn_.Prepare(internal::kSelectPortsOfBridge));
   stmt->Bind(1, bridge);
   return CollectRows<Port>(stmt, ReadPort);
@@ -373,11 +373,11 @@ absl::StatusOr<std::vector<Port>> ConfigTxn::ListPorts(std::string_view bridge) 
 
 absl::StatusOr<std::vector<Flow>> ConfigTxn::ListFlows(std::string_view bridge) {
   if (bridge.empty()) {
-    PODSWITCH_CONFIG_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kSelectAllFlows));
+    PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kSelectAllFlows));
     return CollectRows<Flow>(stmt, ReadFlow);
   }
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(RequireBridge(bridge));
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(StatementRef stmt,
+  PODSWITCH_RETURN_IF_ERROR(RequireBridge(bridge));
+  PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt,
                                     conn_.Prepare(internal::kSelectFlowsOfBridge));
   stmt->Bind(1, bridge);
   return CollectRows<Flow>(stmt, ReadFlow);

@@ -14,7 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "dataplane/switchd/config/internal/schema_sql.h"
-#include "dataplane/switchd/config/internal/status_macros.h"
+#include "common/status_macros.h"
 
 namespace podswitch::switchd::config::internal {
 namespace {
@@ -63,16 +63,16 @@ absl::Status CreateMissingFile(const std::filesystem::path& path) {
 
 // Whether the connection sees an empty, unstamped database (a file we just created).
 absl::StatusOr<bool> IsBlank(Connection& conn) {
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(int64_t objects, conn.QueryInt(kCountSchemaObjects));
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(int64_t app_id, conn.QueryInt(kApplicationIdPragma));
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(int64_t version, conn.QueryInt(kUserVersionPragma));
+  PODSWITCH_ASSIGN_OR_RETURN(int64_t objects, conn.QueryInt(kCountSchemaObjects));
+  PODSWITCH_ASSIGN_OR_RETURN(int64_t app_id, conn.QueryInt(kApplicationIdPragma));
+  PODSWITCH_ASSIGN_OR_RETURN(int64_t version, conn.QueryInt(kUserVersionPragma));
   return objects == 0 && app_id == 0 && version == 0;
 }
 
 absl::Status CheckStamps(const std::string& path, Connection& conn) {
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(int64_t app_id, conn.QueryInt(kApplicationIdPragma));
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(int64_t version, conn.QueryInt(kUserVersionPragma));
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(std::vector<std::string> tables,
+  PODSWITCH_ASSIGN_OR_RETURN(int64_t app_id, conn.QueryInt(kApplicationIdPragma));
+  PODSWITCH_ASSIGN_OR_RETURN(int64_t version, conn.QueryInt(kUserVersionPragma));
+  PODSWITCH_ASSIGN_OR_RETURN(std::vector<std::string> tables,
                                     conn.QueryStrings(kListTables));
   if (app_id != kApplicationId) {
     return Refuse(path, absl::StrFormat("not a Podswitch config database (application_id 0x%08x, "
@@ -102,7 +102,7 @@ absl::Status CheckStamps(const std::string& path, Connection& conn) {
 // Inspects an existing file through a read-only connection, so nothing can be written to a
 // file we end up refusing.
 absl::StatusOr<FileState> InspectFile(const std::string& path, absl::Duration busy_timeout) {
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn,
+  PODSWITCH_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn,
                                     Connection::Open(path, SQLITE_OPEN_READONLY));
   conn->SetBusyTimeout(busy_timeout);
   absl::StatusOr<bool> blank = IsBlank(*conn);
@@ -123,7 +123,7 @@ absl::StatusOr<FileState> InspectFile(const std::string& path, absl::Duration bu
 
 // Creates the schema in a blank file; false when another process got there first.
 absl::StatusOr<bool> InitializeSchema(Connection& conn) {
-  PODSWITCH_CONFIG_RETURN_IF_ERROR(conn.Exec(kBeginWrite));
+  PODSWITCH_RETURN_IF_ERROR(conn.Exec(kBeginWrite));
   absl::StatusOr<bool> blank = IsBlank(conn);
   absl::Status status = blank.status();
   if (status.ok() && *blank) {
@@ -140,7 +140,7 @@ absl::StatusOr<bool> InitializeSchema(Connection& conn) {
 }
 
 absl::Status UseWriteAheadLog(const std::string& path, Connection& conn) {
-  PODSWITCH_CONFIG_ASSIGN_OR_RETURN(std::vector<std::string> mode,
+  PODSWITCH_ASSIGN_OR_RETURN(std::vector<std::string> mode,
                                     conn.QueryStrings(kJournalModeWal));
   if (mode != std::vector<std::string>{"wal"}) {
     return absl::FailedPreconditionError(
@@ -158,22 +158,22 @@ absl::StatusOr<std::unique_ptr<Connection>> OpenDatabaseFile(const std::string& 
   struct stat st;
   if (stat(path.c_str(), &st) != 0) {
     if (errno != ENOENT) return ErrnoError("cannot stat", path);
-    PODSWITCH_CONFIG_RETURN_IF_ERROR(CreateMissingFile(path));
+    PODSWITCH_RETURN_IF_ERROR(CreateMissingFile(path));
   } else if (!S_ISREG(st.st_mode)) {
     return Refuse(path, "not a regular file");
   }
   // Two rounds at most: a blank file another process initializes under us is inspected again.
   for (int round = 0; round < 2; ++round) {
-    PODSWITCH_CONFIG_ASSIGN_OR_RETURN(FileState state, InspectFile(path, busy_timeout));
-    PODSWITCH_CONFIG_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn,
+    PODSWITCH_ASSIGN_OR_RETURN(FileState state, InspectFile(path, busy_timeout));
+    PODSWITCH_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn,
                                       Connection::Open(path, SQLITE_OPEN_READWRITE));
     conn->SetBusyTimeout(busy_timeout);
-    PODSWITCH_CONFIG_RETURN_IF_ERROR(UseWriteAheadLog(path, *conn));
+    PODSWITCH_RETURN_IF_ERROR(UseWriteAheadLog(path, *conn));
     if (state == FileState::kFresh) {
-      PODSWITCH_CONFIG_ASSIGN_OR_RETURN(bool created, InitializeSchema(*conn));
+      PODSWITCH_ASSIGN_OR_RETURN(bool created, InitializeSchema(*conn));
       if (!created) continue;
     }
-    PODSWITCH_CONFIG_RETURN_IF_ERROR(conn->Exec(kConnectionPragmas));
+    PODSWITCH_RETURN_IF_ERROR(conn->Exec(kConnectionPragmas));
     return conn;
   }
   return absl::UnavailableError(

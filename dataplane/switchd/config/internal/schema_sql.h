@@ -78,20 +78,20 @@ inline constexpr const char kSelectBridge[] =
 inline constexpr const char kSelectBridges[] =
     "SELECT name, other_config FROM bridge ORDER BY name";
 
-#define PODSWITCH_CONFIG_PORT_COLUMNS \
+#define PODSWITCH_PORT_COLUMNS \
   "bridge, name, type, ofport, options, tag, trunks, vlan_mode, admin_up"
 inline constexpr const char kInsertPort[] =
-    "INSERT INTO port (" PODSWITCH_CONFIG_PORT_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "INSERT INTO port (" PODSWITCH_PORT_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 inline constexpr const char kUpdatePort[] =
     "UPDATE port SET bridge = ?, name = ?, type = ?, ofport = ?, options = ?, tag = ?, "
     "trunks = ?, vlan_mode = ?, admin_up = ? WHERE name = ?";
 inline constexpr const char kDeletePort[] = "DELETE FROM port WHERE name = ?";
 inline constexpr const char kSelectPort[] =
-    "SELECT " PODSWITCH_CONFIG_PORT_COLUMNS " FROM port WHERE name = ?";
+    "SELECT " PODSWITCH_PORT_COLUMNS " FROM port WHERE name = ?";
 inline constexpr const char kSelectPortsOfBridge[] =
-    "SELECT " PODSWITCH_CONFIG_PORT_COLUMNS " FROM port WHERE bridge = ? ORDER BY ofport";
+    "SELECT " PODSWITCH_PORT_COLUMNS " FROM port WHERE bridge = ? ORDER BY ofport";
 inline constexpr const char kSelectAllPorts[] =
-    "SELECT " PODSWITCH_CONFIG_PORT_COLUMNS " FROM port ORDER BY bridge, ofport";
+    "SELECT " PODSWITCH_PORT_COLUMNS " FROM port ORDER BY bridge, ofport";
 inline constexpr const char kSelectPortByOfport[] =
     "SELECT name FROM port WHERE bridge = ? AND ofport = ?";
 // The smallest ofport >= 1 not used on bridge ?1: 1 if free, else the first used number
@@ -100,7 +100,7 @@ inline constexpr const char kSmallestFreeOfport[] =
     "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM port WHERE bridge = ?1 AND ofport = 1) THEN 1 "
     "ELSE (SELECT min(p.ofport) + 1 FROM port p WHERE p.bridge = ?1 AND NOT EXISTS "
     "(SELECT 1 FROM port q WHERE q.bridge = ?1 AND q.ofport = p.ofport + 1)) END";
-#undef PODSWITCH_CONFIG_PORT_COLUMNS
+#undef PODSWITCH_PORT_COLUMNS
 
 inline constexpr const char kInsertFlow[] = "INSERT INTO flow (bridge, text) VALUES (?, ?)";
 inline constexpr const char kDeleteFlow[] = "DELETE FROM flow WHERE id = ?";
