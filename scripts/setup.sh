@@ -8,7 +8,7 @@ PACKAGES=(
   # toolchain
   build-essential cmake ninja-build pkg-config git clang libclang-rt-14-dev clang-format
   # libraries (DESIGN.md "Chosen libraries")
-  libdpdk-dev dpdk
+  libdpdk-dev dpdk dpdk-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
   libnl-3-dev libnl-route-3-dev libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev
