@@ -1,6 +1,5 @@
-#include "cni/cni_version.h"
+#include "cni/spec/version.h"
 
-#include "cni/cni_error.h"
 #include "gtest/gtest.h"
 
 namespace podswitch::cni {
@@ -18,18 +17,28 @@ TEST(CniVersionTest, AnswersWithLatestForUnknownOrMissingVersion) {
 }
 
 TEST(CniVersionTest, KnowsWhichVersionsAreSupported) {
+  EXPECT_TRUE(IsSupportedVersion("0.3.1"));
   EXPECT_TRUE(IsSupportedVersion("0.4.0"));
   EXPECT_TRUE(IsSupportedVersion("1.1.0"));
   EXPECT_FALSE(IsSupportedVersion("0.2.0"));
   EXPECT_FALSE(IsSupportedVersion("1.1"));
 }
 
-TEST(CniErrorTest, SpecErrorObjectHasCodeAndMessage) {
-  auto error = ErrorJson("1.0.0", ErrorCode::kInvalidConfig, "bad config", "field x");
-  EXPECT_EQ(error["cniVersion"], "1.0.0");
-  EXPECT_EQ(error["code"], 7);
-  EXPECT_EQ(error["msg"], "bad config");
-  EXPECT_EQ(error["details"], "field x");
+TEST(CniVersionTest, ComparesVersionsNumerically) {
+  struct Case {
+    const char* version;
+    const char* minimum;
+    bool at_least;
+  };
+  const Case cases[] = {
+      {"1.1.0", "1.1.0", true},      {"1.0.0", "1.1.0", false}, {"0.4.0", "0.4.0", true},
+      {"0.3.1", "0.4.0", false},     {"0.10.0", "0.4.0", true}, {"1.0.0", "0.4.0", true},
+      {"1.1", "1.0.0", false},       {"", "0.3.0", false},      {"x.y.z", "0.3.0", false},
+      {"1.0.0-rc1", "1.0.0", false},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(VersionAtLeast(c.version, c.minimum), c.at_least) << c.version << " vs " << c.minimum;
+  }
 }
 
 }  // namespace
