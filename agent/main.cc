@@ -1,30 +1,174 @@
-// podswitch-agent: the node's control plane (CNI service, IPAM, pod wiring, policy, overlay).
-#include <cstdio>
+// podswitch-agent: the node's control plane. Serves the CNI service podswitch-cni calls,
+// allocates pod IPs, wires pods into br-int through podswitchd's API, and keeps the node's
+// pod network (bridge, gateway, base flows) in place across podswitchd restarts.
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
 #include <string>
+#include <thread>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "agent/agent_services.h"
+#include "agent/ipam/ipam.h"
+#include "agent/podnet/pod_network.h"
+#include "agent/switch/switch_client.h"
+#include "common/metrics_server.h"
 #include "common/version.h"
+#include "spdlog/spdlog.h"
 
-int main(int argc, char** argv) {
-  CLI::App app{"podswitch-agent: the Podswitch node agent", "podswitch-agent"};
-  app.set_version_flag("--version", std::string("podswitch-agent ") + podswitch::kVersion);
+namespace {
+
+struct Flags {
   std::string switch_socket = "/run/podswitch/switchd.sock";
   std::string socket = "/run/podswitch/agent.sock";
   std::string state_dir = "/var/lib/podswitch";
   std::string node_name;
+  std::string pod_cidr;
   std::string standalone_dir;
   std::string kubeconfig;
   std::string metrics = ":9105";
-  app.add_option("--switch-socket", switch_socket, "Switch API socket")->capture_default_str();
-  app.add_option("--socket", socket, "CNI and agent API socket")->capture_default_str();
-  app.add_option("--state-dir", state_dir, "Persistent state (IPAM)")->capture_default_str();
-  app.add_option("--node-name", node_name, "Name of this node (default: hostname)");
-  app.add_option("--standalone-dir", standalone_dir, "Cluster objects as YAML in this dir");
-  app.add_option("--kubeconfig", kubeconfig, "kubeconfig of the Kubernetes API server");
-  app.add_option("--metrics", metrics, "Metrics address, or 'off'")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  std::string pod_port_type = "afxdp";
+  int mtu = 1450;
+  std::string vhost_dir = "/run/podswitch/vhost";
+  std::string log_level = "info";
+};
 
-  std::fprintf(stderr, "podswitch-agent %s: the agent is not implemented yet (issue 5)\n",
-               podswitch::kVersion);
-  return 2;
+int Fail(const std::string& what) {
+  spdlog::critical("{}", what);
+  std::fprintf(stderr, "podswitch-agent: %s\n", what.c_str());
+  return 1;
+}
+
+int Run(const Flags& flags) {
+  using namespace podswitch;
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  if (!flags.kubeconfig.empty()) {
+    return Fail(
+        "--kubeconfig: the Kubernetes API client is not implemented yet; use "
+        "--standalone-dir or --pod-cidr");
+  }
+  std::string node_name = flags.node_name;
+  if (node_name.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    node_name = host;
+  }
+  if (flags.pod_cidr.empty()) {
+    return Fail(
+        "the node's pod CIDR is unknown: pass --pod-cidr (standalone Node objects are "
+        "not read yet)");
+  }
+  auto cidr = agent::ipam::Cidr::Parse(flags.pod_cidr);
+  if (!cidr.ok()) return Fail(absl::StrCat("--pod-cidr: ", cidr.status().message()));
+  std::error_code error;
+  std::filesystem::create_directories(flags.state_dir, error);
+  auto ipam = agent::ipam::Ipam::Open(flags.state_dir, *cidr);
+  if (!ipam.ok()) return Fail(std::string(ipam.status().message()));
+
+  agent::SwitchClient switch_client(flags.switch_socket,
+                                    absl::StrCat("podswitch-agent (", node_name, ")"));
+  agent::PodNetwork network({.pod_cidr = *cidr,
+                             .mtu = flags.mtu,
+                             .pod_port_type = flags.pod_port_type,
+                             .vhost_dir = flags.vhost_dir},
+                            ipam->get(), &switch_client);
+
+  // The pod network needs podswitchd; keep trying in the background until it answers.
+  std::atomic<bool> stopping = false;
+  std::thread node_setup([&] {
+    for (int attempt = 0; !stopping; ++attempt) {
+      absl::Status status = network.EnsureNode();
+      if (status.ok()) {
+        absl::Status reconciled = network.Reconcile();
+        if (!reconciled.ok()) spdlog::warn("reconcile: {}", reconciled.ToString());
+        spdlog::info("node {} ready: pod CIDR {}, gateway {} on {}", node_name, flags.pod_cidr,
+                     network.node().gateway_ip, agent::kGatewayPort);
+        return;
+      }
+      if (attempt % 10 == 0) spdlog::warn("node setup: {} (retrying)", status.ToString());
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+  });
+
+  std::filesystem::create_directories(std::filesystem::path(flags.socket).parent_path(), error);
+  std::filesystem::remove(flags.socket, error);
+  agent::CniService cni_service(&network);
+  agent::AgentService agent_service(&network, ipam->get(), node_name,
+                                    std::string("podswitch-agent ") + kVersion);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("unix:" + flags.socket, grpc::InsecureServerCredentials());
+  builder.RegisterService(&cni_service);
+  builder.RegisterService(&agent_service);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 4);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr) {
+    stopping = true;
+    node_setup.join();
+    return Fail("cannot listen on unix:" + flags.socket);
+  }
+  chmod(flags.socket.c_str(), 0600);
+
+  std::unique_ptr<MetricsServer> metrics;
+  if (flags.metrics != "off") {
+    metrics = std::make_unique<MetricsServer>(
+        [&] {
+          return absl::StrCat(
+              "# HELP podswitch_agent_pods Pod attachments on this node.\n"
+              "# TYPE podswitch_agent_pods gauge\npodswitch_agent_pods ",
+              (*ipam)->List().size(), "\n");
+        },
+        [&] { return network.Status().ok(); });
+    if (absl::Status status = metrics->Start(flags.metrics); !status.ok()) {
+      spdlog::warn("{} (continuing without metrics)", status.ToString());
+      metrics.reset();
+    }
+  }
+  spdlog::info("podswitch-agent {} serving CNI on {}", kVersion, flags.socket);
+
+  int received = 0;
+  sigwait(&signals, &received);
+  spdlog::info("signal {}: shutting down", received);
+  stopping = true;
+  node_setup.join();
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  if (metrics) metrics->Stop();
+  std::filesystem::remove(flags.socket, error);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"podswitch-agent: the Podswitch node agent", "podswitch-agent"};
+  app.set_version_flag("--version", std::string("podswitch-agent ") + podswitch::kVersion);
+  Flags f;
+  app.add_option("--switch-socket", f.switch_socket, "Switch API socket")->capture_default_str();
+  app.add_option("--socket", f.socket, "CNI and agent API socket")->capture_default_str();
+  app.add_option("--state-dir", f.state_dir, "Persistent state (IPAM)")->capture_default_str();
+  app.add_option("--node-name", f.node_name, "Name of this node (default: hostname)");
+  app.add_option("--pod-cidr", f.pod_cidr, "This node's pod CIDR, e.g. 10.244.1.0/24");
+  app.add_option("--standalone-dir", f.standalone_dir, "Cluster objects as YAML in this dir");
+  app.add_option("--kubeconfig", f.kubeconfig, "kubeconfig of the Kubernetes API server");
+  app.add_option("--metrics", f.metrics, "Metrics address, or 'off'")->capture_default_str();
+  app.add_option("--pod-port-type", f.pod_port_type, "Port type for pod veths: afxdp, afpacket")
+      ->check(CLI::IsMember({"afxdp", "afpacket"}))
+      ->capture_default_str();
+  app.add_option("--mtu", f.mtu, "Pods' MTU (uplink MTU - 50)")->capture_default_str();
+  app.add_option("--vhost-dir", f.vhost_dir, "Folder of per-pod vhost-user sockets")
+      ->capture_default_str();
+  app.add_option("--log-level", f.log_level, "trace, debug, info, warn, error")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(spdlog::level::from_str(f.log_level));
+  return Run(f);
 }

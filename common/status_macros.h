@@ -5,7 +5,7 @@
 #include "absl/status/statusor.h"
 
 // Returns the status of `expr` from the enclosing function when it is not OK.
-#define PODSWITCH_RETURN_IF_ERROR(expr)          \
+#define PODSWITCH_RETURN_IF_ERROR(expr)                 \
   do {                                                  \
     if (absl::Status status_ = (expr); !status_.ok()) { \
       return status_;                                   \
@@ -20,8 +20,8 @@
   PODSWITCH_ASSIGN_OR_RETURN_IMPL(PODSWITCH_CONCAT(statusor_, __LINE__), lhs, expr)
 
 #define PODSWITCH_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                                           \
-  if (!tmp.ok()) {                                             \
-    return tmp.status();                                       \
-  }                                                            \
+  auto tmp = (expr);                                    \
+  if (!tmp.ok()) {                                      \
+    return tmp.status();                                \
+  }                                                     \
   lhs = std::move(tmp).value()

@@ -10,11 +10,11 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "common/metrics_server.h"
 #include "common/version.h"
 #include "dataplane/dpdk/eal.h"
 #include "dataplane/dpdk/pmd.h"
 #include "dataplane/switchd/config/config_db.h"
-#include "dataplane/switchd/metrics_server.h"
 #include "dataplane/switchd/switch_controller.h"
 #include "dataplane/switchd/switch_metrics.h"
 #include "dataplane/switchd/switch_service.h"
@@ -31,6 +31,7 @@ struct Flags {
   std::string dpdk_args;
   bool no_huge = false;
   std::string log_level = "info";
+  unsigned mbufs = 32767;
 };
 
 // Blocks SIGTERM/SIGINT in every thread and waits for one on the main thread.
@@ -75,7 +76,9 @@ int Run(const Flags& flags) {
   if (absl::Status status = dpdk::StartEal(eal); !status.ok()) {
     return Fail(absl::StrCat("cannot start DPDK: ", status.message()));
   }
-  auto pool = dpdk::CreatePacketPool(flags.instance + "_pkts", dpdk::PacketPoolSize(64));
+  // Most drivers take mbufs only as packets arrive (af_xdp ports bring their own pool), so a
+  // shared pool of this size serves many ports; --mbufs raises it.
+  auto pool = dpdk::CreatePacketPool(flags.instance + "_pkts", flags.mbufs);
   if (!pool.ok()) return Fail(std::string(pool.status().message()));
 
   switchd::SwitchController* controller_ptr = nullptr;
@@ -105,9 +108,9 @@ int Run(const Flags& flags) {
   if (server == nullptr) return Fail("cannot listen on unix:" + flags.socket);
   chmod(flags.socket.c_str(), 0600);
 
-  std::unique_ptr<switchd::MetricsServer> metrics;
+  std::unique_ptr<MetricsServer> metrics;
   if (flags.metrics != "off") {
-    metrics = std::make_unique<switchd::MetricsServer>(
+    metrics = std::make_unique<MetricsServer>(
         [&] { return switchd::RenderSwitchMetrics(*controller); }, [] { return true; });
     if (absl::Status status = metrics->Start(flags.metrics); !status.ok()) {
       spdlog::warn("{} (continuing without metrics)", status.ToString());
@@ -147,6 +150,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--dpdk-args", flags.dpdk_args, "Extra DPDK EAL arguments");
   app.add_flag("--no-huge", flags.no_huge, "Do not use hugepages even when reserved");
+  app.add_option("--mbufs", flags.mbufs, "Packet buffers in the shared pool")
+      ->check(CLI::Range(2047u, 4194303u))
+      ->capture_default_str();
   app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);

@@ -1,11 +1,11 @@
-#include "dataplane/switchd/metrics_server.h"
+#include "common/metrics_server.h"
 
 #include <httplib.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
-namespace podswitch::switchd {
+namespace podswitch {
 
 MetricsServer::MetricsServer(std::function<std::string()> render, std::function<bool()> healthy)
     : render_(std::move(render)), healthy_(std::move(healthy)) {}
@@ -44,4 +44,4 @@ void MetricsServer::Stop() {
   server_.reset();
 }
 
-}  // namespace podswitch::switchd
+}  // namespace podswitch

@@ -13,7 +13,7 @@ namespace httplib {
 class Server;
 }
 
-namespace podswitch::switchd {
+namespace podswitch {
 
 class MetricsServer {
  public:
@@ -32,4 +32,4 @@ class MetricsServer {
   std::thread thread_;
 };
 
-}  // namespace podswitch::switchd
+}  // namespace podswitch

@@ -1,0 +1,134 @@
+#include "agent/switch/switch_client.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace podswitch::agent {
+namespace {
+
+namespace v1 = switchd::v1;
+
+// A failed call as an absl::Status naming the call; UNAVAILABLE stays UNAVAILABLE so the CNI
+// layer can answer "try again later".
+absl::Status FromGrpc(const grpc::Status& status, std::string_view call,
+                      const std::string& socket) {
+  if (status.ok()) return absl::OkStatus();
+  std::string message =
+      absl::StrCat("podswitchd ", std::string(call), ": ", status.error_message());
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    message = absl::StrCat("podswitchd is not reachable at ", socket, " (", std::string(call), ": ",
+                           status.error_message(), ")");
+  }
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), message);
+}
+
+}  // namespace
+
+SwitchClient::SwitchClient(std::string socket, std::string client_name, absl::Duration deadline)
+    : socket_(std::move(socket)), client_name_(std::move(client_name)), deadline_(deadline) {
+  // podswitchd restarts are routine: reconnect within a second, not gRPC's default minutes.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  stub_ = v1::Switch::NewStub(
+      grpc::CreateCustomChannel("unix:" + socket_, grpc::InsecureChannelCredentials(), args));
+}
+
+std::unique_ptr<grpc::ClientContext> SwitchClient::Context() const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(absl::ToChronoTime(absl::Now() + deadline_));
+  context->set_wait_for_ready(false);
+  return context;
+}
+
+absl::StatusOr<v1::HealthResponse> SwitchClient::Health() {
+  v1::HealthResponse response;
+  auto context = Context();
+  context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(3)));
+  grpc::Status status = stub_->Health(context.get(), v1::HealthRequest(), &response);
+  if (!status.ok()) return FromGrpc(status, "Health", socket_);
+  return response;
+}
+
+absl::Status SwitchClient::EnsureBridge(const std::string& bridge) {
+  v1::CreateBridgeRequest request;
+  request.set_name(bridge);
+  request.set_may_exist(true);
+  request.set_client(client_name_);
+  v1::CreateBridgeResponse response;
+  return FromGrpc(stub_->CreateBridge(Context().get(), request, &response), "CreateBridge",
+                  socket_);
+}
+
+absl::StatusOr<v1::Port> SwitchClient::EnsurePort(const v1::Port& port) {
+  v1::CreatePortRequest request;
+  *request.mutable_port() = port;
+  request.set_may_exist(true);
+  request.set_client(client_name_);
+  v1::CreatePortResponse response;
+  grpc::Status status = stub_->CreatePort(Context().get(), request, &response);
+  if (!status.ok()) return FromGrpc(status, "CreatePort " + port.name(), socket_);
+  return response.port();
+}
+
+absl::StatusOr<v1::Port> SwitchClient::GetPort(const std::string& name) {
+  v1::GetPortRequest request;
+  request.set_name(name);
+  v1::Port response;
+  grpc::Status status = stub_->GetPort(Context().get(), request, &response);
+  if (!status.ok()) return FromGrpc(status, "GetPort " + name, socket_);
+  return response;
+}
+
+absl::Status SwitchClient::DeletePort(const std::string& name) {
+  v1::DeletePortRequest request;
+  request.set_name(name);
+  request.set_if_exists(true);
+  request.set_client(client_name_);
+  v1::DeletePortResponse response;
+  return FromGrpc(stub_->DeletePort(Context().get(), request, &response), "DeletePort " + name,
+                  socket_);
+}
+
+absl::StatusOr<std::vector<v1::Port>> SwitchClient::ListPorts(const std::string& bridge) {
+  v1::ListPortsRequest request;
+  request.set_bridge(bridge);
+  v1::ListPortsResponse response;
+  grpc::Status status = stub_->ListPorts(Context().get(), request, &response);
+  if (!status.ok()) return FromGrpc(status, "ListPorts", socket_);
+  return std::vector<v1::Port>(response.ports().begin(), response.ports().end());
+}
+
+absl::Status SwitchClient::AddFlows(const std::string& bridge,
+                                    const std::vector<std::string>& flows) {
+  v1::AddFlowsRequest request;
+  request.set_bridge(bridge);
+  for (const std::string& flow : flows) request.add_flows(flow);
+  request.set_client(client_name_);
+  v1::AddFlowsResponse response;
+  return FromGrpc(stub_->AddFlows(Context().get(), request, &response), "AddFlows", socket_);
+}
+
+absl::Status SwitchClient::DeleteFlowsByCookie(const std::string& bridge, uint64_t cookie) {
+  v1::DeleteFlowsRequest request;
+  request.set_bridge(bridge);
+  request.set_filter(absl::StrCat("cookie=0x", absl::Hex(cookie), "/-1"));
+  request.set_client(client_name_);
+  v1::DeleteFlowsResponse response;
+  return FromGrpc(stub_->DeleteFlows(Context().get(), request, &response), "DeleteFlows", socket_);
+}
+
+absl::StatusOr<std::vector<v1::Flow>> SwitchClient::DumpFlows(const std::string& bridge,
+                                                              const std::string& filter) {
+  v1::DumpFlowsRequest request;
+  request.set_bridge(bridge);
+  request.set_filter(filter);
+  v1::DumpFlowsResponse response;
+  grpc::Status status = stub_->DumpFlows(Context().get(), request, &response);
+  if (!status.ok()) return FromGrpc(status, "DumpFlows", socket_);
+  return std::vector<v1::Flow>(response.flows().begin(), response.flows().end());
+}
+
+}  // namespace podswitch::agent
