@@ -14,6 +14,9 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "agent/agent_services.h"
+#include "agent/cluster/cluster_store.h"
+#include "agent/cluster/node_from_flags.h"
+#include "agent/cluster/standalone_dir_source.h"
 #include "agent/ipam/ipam.h"
 #include "agent/podnet/pod_network.h"
 #include "agent/switch/switch_client.h"
@@ -63,13 +66,28 @@ int Run(const Flags& flags) {
     gethostname(host, sizeof(host) - 1);
     node_name = host;
   }
-  if (flags.pod_cidr.empty()) {
-    return Fail(
-        "the node's pod CIDR is unknown: pass --pod-cidr (standalone Node objects are "
-        "not read yet)");
+  // The cluster as the standalone directory describes it; flags describe this node when the
+  // directory does not.
+  agent::cluster::ClusterStore store;
+  if (!flags.pod_cidr.empty()) {
+    auto node = agent::cluster::NodeFromFlags(node_name, flags.pod_cidr, "");
+    if (!node.ok()) return Fail(absl::StrCat("--pod-cidr: ", node.status().message()));
+    store.SetFallback(*node);
   }
-  auto cidr = agent::ipam::Cidr::Parse(flags.pod_cidr);
-  if (!cidr.ok()) return Fail(absl::StrCat("--pod-cidr: ", cidr.status().message()));
+  std::unique_ptr<agent::cluster::StandaloneDirSource> source;
+  if (!flags.standalone_dir.empty()) {
+    source = std::make_unique<agent::cluster::StandaloneDirSource>(flags.standalone_dir);
+    if (absl::Status status = source->Start(&store); !status.ok()) {
+      return Fail(absl::StrCat("--standalone-dir: ", status.message()));
+    }
+  }
+  std::optional<agent::cluster::Node> node = store.GetNode(node_name);
+  if (!node || node->pod_cidrs.empty()) {
+    return Fail(absl::StrCat("no pod CIDR for node ", node_name, ": define Node ", node_name,
+                             " with spec.podCIDR in --standalone-dir, or pass --pod-cidr"));
+  }
+  auto cidr = agent::ipam::Cidr::Parse(node->pod_cidrs.front());
+  if (!cidr.ok()) return Fail(absl::StrCat("pod CIDR: ", cidr.status().message()));
   std::error_code error;
   std::filesystem::create_directories(flags.state_dir, error);
   auto ipam = agent::ipam::Ipam::Open(flags.state_dir, *cidr);
@@ -140,6 +158,7 @@ int Run(const Flags& flags) {
   spdlog::info("signal {}: shutting down", received);
   stopping = true;
   node_setup.join();
+  if (source) source->Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   if (metrics) metrics->Stop();
   std::filesystem::remove(flags.socket, error);
