@@ -38,7 +38,7 @@ install_packages() {
 }
 
 reserve_hugepages() {
-  local want=${PODSWITCH_HUGEPAGES:-512}
+  local want=${PODSWITCH_HUGEPAGES:-1024}
   if [ ! -w /proc/sys/vm/nr_hugepages ]; then
     log "hugepages: /proc/sys/vm/nr_hugepages not writable; DPDK will run with --no-huge"
     return
