@@ -35,6 +35,10 @@ function(podswitch_test name)
   endif()
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT})
+  # Tests on real kernel objects and DPDK share hugepages, CPUs and netns names: one at a time.
+  if("root" IN_LIST ARG_LABELS OR "e2e" IN_LIST ARG_LABELS)
+    set_tests_properties(${name} PROPERTIES RUN_SERIAL TRUE)
+  endif()
 endfunction()
 
 # podswitch_fuzz(NAME SOURCES ... DEPS ... [RUNS n]): a libFuzzer target when built with
