@@ -101,19 +101,27 @@ int Run(const Flags& flags) {
                              .vhost_dir = flags.vhost_dir},
                             ipam->get(), &switch_client);
 
-  // The pod network needs podswitchd; keep trying in the background until it answers.
+  // The pod network needs podswitchd; keep trying in the background until it answers, then
+  // keep watching: a restarted podswitchd recreates the gateway tap blank, so set it up again.
   std::atomic<bool> stopping = false;
   std::thread node_setup([&] {
-    for (int attempt = 0; !stopping; ++attempt) {
-      absl::Status status = network.EnsureNode();
-      if (status.ok()) {
-        absl::Status reconciled = network.Reconcile();
-        if (!reconciled.ok()) spdlog::warn("reconcile: {}", reconciled.ToString());
-        spdlog::info("node {} ready: pod CIDR {}, gateway {} on {}", node_name, flags.pod_cidr,
-                     network.node().gateway_ip, agent::kGatewayPort);
-        return;
+    bool reconciled = false;
+    for (int attempt = 0; !stopping;) {
+      if (!network.NodeIntact()) {
+        absl::Status status = network.EnsureNode();
+        if (status.ok()) {
+          if (!reconciled) {
+            absl::Status result = network.Reconcile();
+            if (!result.ok()) spdlog::warn("reconcile: {}", result.ToString());
+            reconciled = true;
+          }
+          spdlog::info("node {} ready: pod CIDR {}, gateway {} on {}", node_name, flags.pod_cidr,
+                       network.node().gateway_ip, agent::kGatewayPort);
+          attempt = 0;
+        } else if (attempt++ % 10 == 0) {
+          spdlog::warn("node setup: {} (retrying)", status.ToString());
+        }
       }
-      if (attempt % 10 == 0) spdlog::warn("node setup: {} (retrying)", status.ToString());
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
   });

@@ -10,13 +10,26 @@ namespace podswitch::ctl {
 
 Session::Session(const GlobalOptions& options) : options_(options) {}
 
+namespace {
+
+absl::Duration Timeout(const GlobalOptions& options) {
+  return options.timeout_sec > 0 ? absl::Seconds(options.timeout_sec) : absl::InfiniteDuration();
+}
+
+}  // namespace
+
 SwitchClient& Session::Switch() {
   if (client_ == nullptr) {
-    absl::Duration timeout =
-        options_.timeout_sec > 0 ? absl::Seconds(options_.timeout_sec) : absl::InfiniteDuration();
-    client_ = std::make_unique<SwitchClient>(options_.switch_socket, timeout);
+    client_ = std::make_unique<SwitchClient>(options_.switch_socket, Timeout(options_));
   }
   return *client_;
+}
+
+AgentClient& Session::Agent() {
+  if (agent_ == nullptr) {
+    agent_ = std::make_unique<AgentClient>(options_.agent_socket, Timeout(options_));
+  }
+  return *agent_;
 }
 
 void Session::Print(std::string_view text) { std::cout << text << std::flush; }

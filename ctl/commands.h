@@ -1,5 +1,5 @@
 // How podswitchctl's verbs plug into the command line: each family of verbs (vsctl, ofctl,
-// appctl, db) adds CLI11 subcommands and binds each to an action. main parses first and runs
+// appctl, db, agent) adds CLI11 subcommands and binds each to an action. main parses first and runs
 // the chosen action after, so a usage error never half-runs a command.
 #ifndef PODSWITCH_CTL_COMMANDS_H_
 #define PODSWITCH_CTL_COMMANDS_H_
@@ -11,6 +11,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "ctl/agent_client.h"
 #include "ctl/output.h"
 #include "ctl/switch_client.h"
 #include "nlohmann/json.hpp"
@@ -45,6 +46,9 @@ class Session {
   // The switch API client, created on first use so `--help` never touches the socket.
   SwitchClient& Switch();
 
+  // The agent API client (pod list, ipam show), likewise created on first use.
+  AgentClient& Agent();
+
   // The parsed global options.
   const GlobalOptions& options() const { return options_; }
 
@@ -69,6 +73,7 @@ class Session {
  private:
   const GlobalOptions& options_;
   std::unique_ptr<SwitchClient> client_;
+  std::unique_ptr<AgentClient> agent_;
   int exit_code_ = kExitOk;
 };
 
@@ -100,6 +105,9 @@ void AddAppctlCommands(CLI::App& app, CommandSet& commands);
 
 // The configuration database's verbs: db show-log, db dump, monitor.
 void AddDbCommands(CLI::App& app, CommandSet& commands);
+
+// podswitch-agent's verbs: pod list, ipam show.
+void AddAgentCommands(CLI::App& app, CommandSet& commands);
 
 }  // namespace podswitch::ctl
 

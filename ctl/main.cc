@@ -16,9 +16,9 @@ using podswitch::ctl::OutputFormat;
 
 constexpr char kFooter[] =
     "Flows use ovs-ofctl's syntax; options may come before or after the verb.\n"
-    "Exit status: 0 success; 1 the command failed (podswitchd unreachable or said no, or a\n"
-    "bad value); 2 the command line did not parse (unknown verb or option, missing argument),\n"
-    "and br-exists when the bridge does not exist.";
+    "Exit status: 0 success; 1 the command failed (podswitchd or the agent unreachable or said\n"
+    "no, or a bad value); 2 the command line did not parse (unknown verb or option, missing\n"
+    "argument), and br-exists when the bridge does not exist.";
 
 void AddGlobalOptions(CLI::App& app, GlobalOptions& options) {
   app.set_version_flag("--version", std::string("podswitchctl ") + podswitch::kVersion);
@@ -35,7 +35,8 @@ void AddGlobalOptions(CLI::App& app, GlobalOptions& options) {
   app.add_option("-f,--format", options.format, "Output: text, or json for scripts")
       ->type_name("text|json")
       ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case).description(""));
-  app.add_option("-t,--timeout", options.timeout_sec, "Seconds to wait for podswitchd (0: forever)")
+  app.add_option("-t,--timeout", options.timeout_sec,
+                 "Seconds to wait for podswitchd or the agent (0: forever)")
       ->type_name("SECONDS")
       ->check(CLI::Validator(CLI::NonNegativeNumber).description(""))
       ->capture_default_str();
@@ -68,7 +69,7 @@ int ExitForParseError(const CLI::App& app, const CLI::ParseError& error) {
 int main(int argc, char** argv) {
   CLI::App app{
       "podswitchctl: operate a Podswitch node's switch (bridges, ports, flows, MAC "
-      "tables, configuration database)",
+      "tables, configuration database) and its agent (pods, IPAM)",
       "podswitchctl"};
   app.footer(kFooter);
   app.fallthrough();
@@ -80,6 +81,7 @@ int main(int argc, char** argv) {
   podswitch::ctl::AddOfctlCommands(app, commands);
   podswitch::ctl::AddAppctlCommands(app, commands);
   podswitch::ctl::AddDbCommands(app, commands);
+  podswitch::ctl::AddAgentCommands(app, commands);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

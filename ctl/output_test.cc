@@ -204,9 +204,11 @@ TEST(MessageToJson, OptionalMapsAndRepeated) {
   EXPECT_TRUE(json["tag"].is_null());
   EXPECT_EQ(json["trunks"], nlohmann::json({10}));
   EXPECT_EQ(json["options"], nlohmann::json({{"ifname", "veth1"}}));
-  EXPECT_EQ(json["admin_up"], false);
+  EXPECT_TRUE(json["admin_up"].is_null());  // optional since podswitchd: absent = up
   port.set_tag(0);
+  port.set_admin_up(false);
   EXPECT_EQ(MessageToJson(port)["tag"], 0);
+  EXPECT_EQ(MessageToJson(port)["admin_up"], false);
 }
 
 TEST(MessageToJson, FdbEntriesHaveTheirKeys) {

@@ -28,30 +28,30 @@ bool IsConnectFailure(const grpc::Status& status) {
          absl::StrContains(m, "Connection reset");
 }
 
-absl::Status ConnectError(const std::string& socket_path) {
+absl::Status ConnectError(const std::string& socket_path,
+                          const std::string& daemon = "podswitchd") {
   if (access(socket_path.c_str(), R_OK | W_OK) != 0 && errno == EACCES) {
     return absl::UnavailableError(absl::StrCat("cannot connect to ", socket_path,
                                                ": permission denied (the socket is root-only)"));
   }
   return absl::UnavailableError(
-      absl::StrCat("cannot connect to ", socket_path, ": is podswitchd running?"));
+      absl::StrCat("cannot connect to ", socket_path, ": is ", daemon, " running?"));
 }
 
 }  // namespace
 
 absl::Status ErrorFromGrpc(const grpc::Status& status, const std::string& socket_path,
-                           absl::Duration timeout) {
+                           absl::Duration timeout, const std::string& daemon) {
   if (status.ok()) return absl::OkStatus();
-  if (IsConnectFailure(status)) return ConnectError(socket_path);
+  if (IsConnectFailure(status)) return ConnectError(socket_path, daemon);
   if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
     return absl::DeadlineExceededError(
-        absl::StrCat("timed out after ", absl::FormatDuration(timeout),
-                     " waiting for podswitchd at ", socket_path, " (see --timeout)"));
+        absl::StrCat("timed out after ", absl::FormatDuration(timeout), " waiting for ", daemon,
+                     " at ", socket_path, " (see --timeout)"));
   }
   auto code = static_cast<absl::StatusCode>(status.error_code());
   std::string message = status.error_message();
-  if (message.empty())
-    message = absl::StrCat("podswitchd failed: ", absl::StatusCodeToString(code));
+  if (message.empty()) message = absl::StrCat(daemon, " failed: ", absl::StatusCodeToString(code));
   return absl::Status(code, message);
 }
 

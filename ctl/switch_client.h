@@ -20,8 +20,9 @@ namespace switchd = ::podswitch::switchd::v1;
 // Turns a failed call into the error podswitchctl prints: the server's message for its own
 // errors, "cannot connect to SOCKET: is podswitchd running?" when nothing answers there, and a
 // timeout message naming the socket. The code is kept so callers can test for NOT_FOUND.
+// `daemon` names the server in those messages (podswitchd, podswitch-agent).
 absl::Status ErrorFromGrpc(const grpc::Status& status, const std::string& socket_path,
-                           absl::Duration timeout);
+                           absl::Duration timeout, const std::string& daemon = "podswitchd");
 
 // A client of the switch API with podswitchctl's conventions (deadline, client name, errors).
 class SwitchClient {

@@ -1,5 +1,7 @@
 #include "agent/podnet/pod_network.h"
 
+#include <net/if.h>
+
 #include <filesystem>
 #include <set>
 
@@ -69,8 +71,20 @@ absl::Status PodNetwork::EnsureNode() {
       .mtu = options_.mtu,
   }));
   PODSWITCH_RETURN_IF_ERROR(switch_->AddFlows(kIntegrationBridge, BaseFlows(node_)));
+  gateway_ifindex_ = if_nametoindex(kGatewayPort);
   node_ready_ = true;
   return absl::OkStatus();
+}
+
+bool PodNetwork::NodeIntact() {
+  absl::MutexLock lock(&node_mu_);
+  if (!node_ready_) return false;
+  if (gateway_ifindex_ != 0 && if_nametoindex(kGatewayPort) == gateway_ifindex_) return true;
+  spdlog::warn(
+      "gateway {} is gone or was recreated (podswitchd restarted?): setting up the node again",
+      kGatewayPort);
+  node_ready_ = false;
+  return false;
 }
 
 absl::StatusOr<cni::Result> PodNetwork::Add(const cni::CniInvocation& invocation) {
@@ -78,12 +92,7 @@ absl::StatusOr<cni::Result> PodNetwork::Add(const cni::CniInvocation& invocation
     return CniStatus(ErrorCode::kUnsupportedField,
                      "interfaceType tap is not supported by this podswitch-agent yet");
   }
-  bool ready;
-  {
-    absl::MutexLock lock(&node_mu_);
-    ready = node_ready_;
-  }
-  if (!ready) {
+  if (!NodeIntact()) {
     absl::Status ensured = EnsureNode();
     if (!ensured.ok()) return SwitchError(ensured, ErrorCode::kTryAgainLater, "node setup");
   }
@@ -279,8 +288,7 @@ absl::Status PodNetwork::Status() {
     return CniStatus(ErrorCode::kPluginNotAvailable,
                      absl::StrCat("podswitchd is not ready: ", health.status().message()));
   }
-  absl::MutexLock lock(&node_mu_);
-  if (!node_ready_) {
+  if (!NodeIntact()) {
     return CniStatus(ErrorCode::kPluginNotAvailable, "the node's pod network is not set up yet");
   }
   return absl::OkStatus();

@@ -45,6 +45,11 @@ class PodNetwork {
   // Creates br-int, the gateway tap with the first IP of the pod CIDR, and the base flows.
   // Idempotent; the agent calls it at start and whenever podswitchd was unreachable.
   absl::Status EnsureNode();
+  // True while the node is set up and its gateway is still the interface EnsureNode configured.
+  // podswitchd's tap dies with it: a restarted podswitchd makes a new, blank podswitch0 (no
+  // address, random MAC), so a changed ifindex means "set the node up again"; this marks the
+  // node not ready, and the next ADD, STATUS or the agent's watch loop re-runs EnsureNode.
+  bool NodeIntact();
   // Releases IPs whose pod is gone and removes pod ports whose IP is no longer allocated
   // (left by a crash in the middle of ADD or DEL).
   absl::Status Reconcile();
@@ -74,6 +79,7 @@ class PodNetwork {
   absl::flat_hash_map<std::string, std::shared_ptr<absl::Mutex>> locks_ ABSL_GUARDED_BY(locks_mu_);
   absl::Mutex node_mu_;
   bool node_ready_ ABSL_GUARDED_BY(node_mu_) = false;
+  unsigned gateway_ifindex_ ABSL_GUARDED_BY(node_mu_) = 0;  // podswitch0 as EnsureNode set it up
 };
 
 }  // namespace podswitch::agent
