@@ -45,18 +45,23 @@ candidate() {
   local work; work=$(mktemp -d /tmp/dpbps.XXXXXX)
   local sock=$work/switchd.sock cpu=${DPB_CPU:-0} pid
   ctl() { "$BIN/podswitchctl" --switch-socket "$sock" "$@"; }
-  # podswitchd in its own process group: run-peers' SIGTERM reaches this wrapper first, which
-  # saves the PMD counters, then stops podswitchd. All its threads (one PMD) on $DPB_CPU.
-  setsid taskset -c "$cpu" "$BIN/podswitchd" --db "$work/conf.db" --socket "$sock" \
+  # podswitchd in its own process group: run-peers' SIGTERM (to our group, then to us)
+  # reaches this wrapper alone, which saves the PMD counters, then stops podswitchd. Should
+  # the wrapper be killed outright, podswitchd gets SIGTERM from the kernel (pdeathsig).
+  # All its threads (one PMD) on $DPB_CPU.
+  setsid setpriv --pdeathsig TERM taskset -c "$cpu" "$BIN/podswitchd" --db "$work/conf.db" --socket "$sock" \
     --instance "dpbps$$" --metrics off --pmd-threads 1 --log-level "${LOG_LEVEL:-warn}" &
   pid=$!
   stop() {
-    trap - TERM INT EXIT
+    # Ignore run-peers' second SIGTERM (it signals the group, then the leader): with the
+    # default action it would kill us half-way. Stay under its 5 s grace before SIGKILL.
+    trap '' TERM INT
+    trap - EXIT
     echo "--- pmd-stats-show at stop"
-    ctl -t 2 pmd-stats-show 2>&1 || true
-    ctl -t 2 dump-ports br0 2>&1 || true
+    ctl -t 1 pmd-stats-show 2>&1 || true
+    ctl -t 1 dump-ports br0 2>&1 || true
     kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 25); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     rm -rf "$work"
@@ -88,7 +93,9 @@ candidate() {
     ctl add-port br0 "$DPB_IF0" type=afxdp ofport_request=1
     ctl add-port br0 "$DPB_IF1" type=afxdp ofport_request=2
   fi
-  echo "podswitchd pid $pid on cpu $cpu: $(ctl dump-flows br0 --no-stats | wc -l) flows ($ACL_RULES ACL rules), mode $mode ${DPB_GEN_MODE:-}"
+  local what=$mode
+  [ "$mode" = vhost ] && what="vhost, generator ${DPB_GEN_MODE:-io}"
+  echo "podswitchd pid $pid on cpu $cpu: $(ctl dump-flows br0 --no-stats | wc -l) flows ($ACL_RULES ACL rules), $what"
   ctl show
   wait "$pid" || true
   echo "podswitchd exited by itself"

@@ -15,7 +15,7 @@ PACKAGES=(
   libsqlite3-dev sqlite3 libcpp-httplib-dev libspdlog-dev libcli11-dev libxdp-dev libbpf-dev
   # test and bench tools: namespaces, traffic, captures, peers
   iproute2 iputils-ping iperf3 ethtool procps psmisc netcat-openbsd python3 tshark
-  containernetworking-plugins
+  containernetworking-plugins openvswitch-switch-dpdk
 )
 
 log() { printf 'setup: %s\n' "$*"; }

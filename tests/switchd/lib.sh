@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for podswitchd scenario tests: a private podswitchd (own database, socket,
 # DPDK file prefix, no metrics port), pods as network namespaces with a veth whose host end
 # becomes a switch port, and cleanup of everything on exit, pass or fail.
@@ -11,13 +12,21 @@ SOCK=$WORK/switchd.sock
 DB=$WORK/conf.db
 SWITCHD_PID=
 PODS=()
+BG_PIDS=()                          # other processes a test started (testpmd, monitors)
+METRICS=${METRICS:-off}             # podswitchd --metrics (a test may set HOST:PORT)
 
 log() { printf '[%s] %s\n' "$(date +%T)" "$*"; }
 fail() { log "FAIL: $*"; exit 1; }
 
 cleanup() {
   local rc=$?
+  local pid
+  for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   stop_switchd || true
+  if [ "$rc" -ne 0 ] && [ -s "$WORK/switchd.log" ]; then
+    log "last lines of podswitchd's log:"; tail -n 30 "$WORK/switchd.log"
+  fi
   for pod in "${PODS[@]}"; do
     ip netns del "$TAG-$pod" 2>/dev/null || true
     ip link del "$TAG$pod" 2>/dev/null || true
@@ -29,9 +38,15 @@ trap cleanup EXIT INT TERM
 
 ctl() { "$BIN/podswitchctl" --switch-socket "$SOCK" "$@"; }
 
+# track_bg PID...: kill these (by PID) and wait for them on exit, before podswitchd stops.
+track_bg() { BG_PIDS+=("$@"); }
+
+# free_tcp_port: a TCP port on 127.0.0.1 nothing listens on right now.
+free_tcp_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
 start_switchd() {
-  "$BIN/podswitchd" --db "$DB" --socket "$SOCK" --instance "$TAG" --metrics off \
-    --log-level warn "$@" >"$WORK/switchd.log" 2>&1 &
+  "$BIN/podswitchd" --db "$DB" --socket "$SOCK" --instance "$TAG" --metrics "$METRICS" \
+    --log-level "${LOG_LEVEL:-warn}" "$@" >"$WORK/switchd.log" 2>&1 &
   SWITCHD_PID=$!
   for _ in $(seq 1 100); do
     if ctl show >/dev/null 2>&1; then return 0; fi
