@@ -151,7 +151,8 @@ absl::StatusOr<cni::Result> PodNetwork::AddLocked(const cni::CniInvocation& invo
         netlink::CheckPodInterface(config).ok() && existing.ok() && existing->link_state() == "up";
     std::string host_mac;
     if (!complete) {
-      PODSWITCH_RETURN_IF_ERROR(switch_->DeletePort(port_name));
+      // A port left by an earlier attempt refers to a veth about to be replaced.
+      if (existing.ok()) PODSWITCH_RETURN_IF_ERROR(switch_->DeletePort(port_name));
       auto wired = netlink::SetupPodInterface(config);
       if (!wired.ok()) {
         return CniStatus(ErrorCode::kInterfaceSetupFailed, std::string(wired.status().message()));
