@@ -3,11 +3,11 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "dataplane/switchd/config/config_json.h"
 #include "dataplane/switchd/config/internal/database_file.h"
 #include "dataplane/switchd/config/internal/schema_sql.h"
 #include "dataplane/switchd/config/internal/sqlite.h"
-#include "common/status_macros.h"
 #include "spdlog/spdlog.h"
 
 namespace podswitch::switchd::config {
@@ -20,7 +20,7 @@ absl::StatusOr<std::unique_ptr<ConfigDb>> ConfigDb::Open(const std::string& path
     return absl::InvalidArgumentError("change_log_limit: must keep at least one entry");
   }
   PODSWITCH_ASSIGN_OR_RETURN(std::unique_ptr<internal::Connection> conn,
-                                    internal::OpenDatabaseFile(path, options.busy_timeout));
+                             internal::OpenDatabaseFile(path, options.busy_timeout));
   spdlog::info("config database {} opened", path);
   return std::unique_ptr<ConfigDb>(new ConfigDb(path, options, std::move(conn)));
 }

@@ -6,10 +6,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "dataplane/switchd/config/config_json.h"
 #include "dataplane/switchd/config/internal/schema_sql.h"
 #include "dataplane/switchd/config/internal/sqlite.h"
-#include "common/status_macros.h"
 #include "dataplane/switchd/config/port_validation.h"
 
 namespace podswitch::switchd::config {
@@ -68,8 +68,7 @@ absl::StatusOr<Port> ReadPort(const StatementRef& stmt) {
             .type = stmt->ColumnText(2),
             .ofport = static_cast<uint32_t>(stmt->ColumnInt(3))};
   std::string what = "port " + port.name;
-  PODSWITCH_ASSIGN_OR_RETURN(port.options,
-                                    DecodeStringMap(stmt->ColumnText(4), what, "options"));
+  PODSWITCH_ASSIGN_OR_RETURN(port.options, DecodeStringMap(stmt->ColumnText(4), what, "options"));
   if (!stmt->ColumnIsNull(5)) port.tag = static_cast<uint16_t>(stmt->ColumnInt(5));
   PODSWITCH_ASSIGN_OR_RETURN(port.trunks, DecodeVlans(stmt->ColumnText(6), what));
   port.vlan_mode = stmt->ColumnText(7);
@@ -173,8 +172,7 @@ absl::Status ConfigTxn::UpdateBridge(std::string_view name, absl::FunctionRef<vo
 absl::StatusOr<uint32_t> ConfigTxn::ResolveOfport(const Port& port,
                                                   std::string_view previous_owner) {
   if (port.ofport == 0) {
-    PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt,
-                                      conn_.Prepare(internal::kSmallestFreeOfport));
+    PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kSmallestFreeOfport));
     stmt->Bind(1, port.bridge);
     PODSWITCH_RETURN_IF_ERROR(stmt->Step().status());
     int64_t ofport = stmt->ColumnInt(0);
@@ -184,8 +182,7 @@ absl::StatusOr<uint32_t> ConfigTxn::ResolveOfport(const Port& port,
     }
     return static_cast<uint32_t>(ofport);
   }
-  PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt,
-                                    conn_.Prepare(internal::kSelectPortByOfport));
+  PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kSelectPortByOfport));
   stmt->Bind(1, port.bridge);
   stmt->Bind(2, static_cast<int64_t>(port.ofport));
   PODSWITCH_ASSIGN_OR_RETURN(bool taken, stmt->Step());
@@ -365,8 +362,7 @@ absl::StatusOr<std::vector<Port>> ConfigTxn::ListPorts(std::string_view bridge) 
     return CollectRows<Port>(stmt, ReadPort);
   }
   PODSWITCH_RETURN_IF_ERROR(RequireBridge(bridge));
-  PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt,
-                                    conn_.Prepare(internal::kSelectPortsOfBridge));
+  PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kSelectPortsOfBridge));
   stmt->Bind(1, bridge);
   return CollectRows<Port>(stmt, ReadPort);
 }
@@ -377,8 +373,7 @@ absl::StatusOr<std::vector<Flow>> ConfigTxn::ListFlows(std::string_view bridge) 
     return CollectRows<Flow>(stmt, ReadFlow);
   }
   PODSWITCH_RETURN_IF_ERROR(RequireBridge(bridge));
-  PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt,
-                                    conn_.Prepare(internal::kSelectFlowsOfBridge));
+  PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kSelectFlowsOfBridge));
   stmt->Bind(1, bridge);
   return CollectRows<Flow>(stmt, ReadFlow);
 }

@@ -13,8 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "dataplane/switchd/config/internal/schema_sql.h"
 #include "common/status_macros.h"
+#include "dataplane/switchd/config/internal/schema_sql.h"
 
 namespace podswitch::switchd::config::internal {
 namespace {
@@ -72,8 +72,7 @@ absl::StatusOr<bool> IsBlank(Connection& conn) {
 absl::Status CheckStamps(const std::string& path, Connection& conn) {
   PODSWITCH_ASSIGN_OR_RETURN(int64_t app_id, conn.QueryInt(kApplicationIdPragma));
   PODSWITCH_ASSIGN_OR_RETURN(int64_t version, conn.QueryInt(kUserVersionPragma));
-  PODSWITCH_ASSIGN_OR_RETURN(std::vector<std::string> tables,
-                                    conn.QueryStrings(kListTables));
+  PODSWITCH_ASSIGN_OR_RETURN(std::vector<std::string> tables, conn.QueryStrings(kListTables));
   if (app_id != kApplicationId) {
     return Refuse(path, absl::StrFormat("not a Podswitch config database (application_id 0x%08x, "
                                         "expected 0x%08x; tables: %s)",
@@ -103,7 +102,7 @@ absl::Status CheckStamps(const std::string& path, Connection& conn) {
 // file we end up refusing.
 absl::StatusOr<FileState> InspectFile(const std::string& path, absl::Duration busy_timeout) {
   PODSWITCH_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn,
-                                    Connection::Open(path, SQLITE_OPEN_READONLY));
+                             Connection::Open(path, SQLITE_OPEN_READONLY));
   conn->SetBusyTimeout(busy_timeout);
   absl::StatusOr<bool> blank = IsBlank(*conn);
   if (!blank.ok()) return Classify(path, blank.status());
@@ -140,8 +139,7 @@ absl::StatusOr<bool> InitializeSchema(Connection& conn) {
 }
 
 absl::Status UseWriteAheadLog(const std::string& path, Connection& conn) {
-  PODSWITCH_ASSIGN_OR_RETURN(std::vector<std::string> mode,
-                                    conn.QueryStrings(kJournalModeWal));
+  PODSWITCH_ASSIGN_OR_RETURN(std::vector<std::string> mode, conn.QueryStrings(kJournalModeWal));
   if (mode != std::vector<std::string>{"wal"}) {
     return absl::FailedPreconditionError(
         absl::StrCat("config database ", path, ": cannot switch to WAL mode (journal_mode is ",
@@ -166,7 +164,7 @@ absl::StatusOr<std::unique_ptr<Connection>> OpenDatabaseFile(const std::string& 
   for (int round = 0; round < 2; ++round) {
     PODSWITCH_ASSIGN_OR_RETURN(FileState state, InspectFile(path, busy_timeout));
     PODSWITCH_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn,
-                                      Connection::Open(path, SQLITE_OPEN_READWRITE));
+                               Connection::Open(path, SQLITE_OPEN_READWRITE));
     conn->SetBusyTimeout(busy_timeout);
     PODSWITCH_RETURN_IF_ERROR(UseWriteAheadLog(path, *conn));
     if (state == FileState::kFresh) {
