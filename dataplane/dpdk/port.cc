@@ -264,6 +264,13 @@ absl::Status Port::Probe(const PortSpec& spec) {
   }
   std::string extra = Option(spec, "dpdk-devargs", "");
   if (!extra.empty()) absl::StrAppend(&args, ",", extra);
+  // Every port is an ethdev, and this DPDK build has a fixed number of them; say so rather
+  // than pass on hotplug's generic "Operation not permitted".
+  if (rte_eth_dev_count_total() >= RTE_MAX_ETHPORTS) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("port '", spec.name, "': DPDK already has ", RTE_MAX_ETHPORTS,
+                     " ports, the most this build (RTE_MAX_ETHPORTS) allows; remove a port first"));
+  }
   int rc = rte_eal_hotplug_add("vdev", vdev_name_.c_str(), args.c_str());
   if (rc < 0) {
     return absl::UnavailableError(absl::StrCat(
