@@ -173,6 +173,7 @@ PmdStats PmdThread::stats() const {
     out.emc_hits += fast.emc_hits;
     out.megaflow_hits += fast.megaflow_hits;
     out.misses += fast.misses;
+    out.megaflows += bridge->processor().megaflow_count();
   }
   return out;
 }

@@ -40,6 +40,7 @@ struct PmdStats {
   uint64_t emc_hits = 0;     // from the bridges' PacketProcessor::stats()
   uint64_t megaflow_hits = 0;
   uint64_t misses = 0;
+  uint64_t megaflows = 0;  // megaflow cache entries now, over the owned bridges
 };
 
 // Milliseconds on the PMDs' clock (the TSC), the time base of flow and MAC timeouts; the

@@ -335,6 +335,7 @@ grpc::Status SwitchService::DumpPmdStats(grpc::ServerContext*, const v1::DumpPmd
     out->set_emc_hits(pmd.emc_hits);
     out->set_megaflow_hits(pmd.megaflow_hits);
     out->set_misses(pmd.misses);
+    out->set_megaflows(pmd.megaflows);
   }
   return grpc::Status::OK;
 }
