@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/sqlite_status.h"
 
 namespace podswitch::agent::ipam::internal {
 namespace {
@@ -80,26 +81,7 @@ absl::StatusOr<std::unique_ptr<IpamStore>> IpamStore::Open(const std::string& pa
 IpamStore::~IpamStore() { sqlite3_close(db_); }
 
 absl::Status IpamStore::Error(int code, std::string_view what) const {
-  std::string message =
-      absl::StrCat("IPAM database ", path_, ": ", std::string(what), ": ", sqlite3_errstr(code));
-  if (db_ != nullptr && sqlite3_errcode(db_) == code &&
-      std::string_view(sqlite3_errmsg(db_)) != sqlite3_errstr(code)) {
-    absl::StrAppend(&message, " (", sqlite3_errmsg(db_), ")");
-  }
-  switch (code & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return absl::UnavailableError(message);
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return absl::DataLossError(message);
-    case SQLITE_CANTOPEN:
-    case SQLITE_PERM:
-    case SQLITE_READONLY:
-      return absl::PermissionDeniedError(message);
-    default:
-      return absl::InternalError(message);
-  }
+  return SqliteStatus(code, absl::StrCat("IPAM database ", path_, ": ", std::string(what)), db_);
 }
 
 absl::Status IpamStore::Exec(const char* sql) {

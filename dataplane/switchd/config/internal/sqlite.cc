@@ -3,31 +3,12 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/sqlite_status.h"
 
 namespace podswitch::switchd::config::internal {
 
 absl::Status SqliteError(int code, absl::string_view what, sqlite3* db) {
-  std::string message = absl::StrCat(what, ": ", sqlite3_errstr(code));
-  if (db != nullptr && sqlite3_errcode(db) == code &&
-      std::string_view(sqlite3_errmsg(db)) != sqlite3_errstr(code)) {
-    absl::StrAppend(&message, " (", sqlite3_errmsg(db), ")");
-  }
-  switch (code & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return absl::UnavailableError(message);
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return absl::DataLossError(message);
-    case SQLITE_CONSTRAINT:
-      return absl::FailedPreconditionError(message);
-    case SQLITE_CANTOPEN:
-    case SQLITE_PERM:
-    case SQLITE_READONLY:
-      return absl::PermissionDeniedError(message);
-    default:
-      return absl::InternalError(message);
-  }
+  return SqliteStatus(code, std::string_view(what.data(), what.size()), db);
 }
 
 void Statement::Bind(int index, std::string_view text) {
