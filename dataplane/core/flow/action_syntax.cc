@@ -29,24 +29,6 @@ constexpr Shortcut kShortcuts[] = {
     {"mod_nw_tos", FieldId::kNwTos}, {"mod_nw_ttl", FieldId::kNwTtl},
 };
 
-// Fields the pipeline computes or only conntrack writes; set_field/load/move cannot change them.
-bool IsReadOnly(FieldId id) {
-  switch (id) {
-    case FieldId::kDlType:
-    case FieldId::kNwProto:
-    case FieldId::kNwFrag:
-    case FieldId::kTcpFlags:
-    case FieldId::kConjId:
-    case FieldId::kCtState:
-    case FieldId::kCtZone:
-    case FieldId::kCtMark:
-    case FieldId::kPktErr:
-      return true;
-    default:
-      return false;
-  }
-}
-
 struct Subfield {
   FieldId field;
   uint16_t ofs;
@@ -99,7 +81,7 @@ absl::StatusOr<Action> ParseSetField(std::string_view arg, const PortNameResolve
   if (arrow == std::string_view::npos) return absl::InvalidArgumentError("expected VALUE->FIELD");
   const FieldInfo* f = FindField(arg.substr(arrow + 2));
   if (f == nullptr) return absl::InvalidArgumentError(Cat("unknown field ", arg.substr(arrow + 2)));
-  if (IsReadOnly(f->id)) return absl::InvalidArgumentError(Cat(f->name, " is read-only"));
+  if (IsReadOnlyField(f->id)) return absl::InvalidArgumentError(Cat(f->name, " is read-only"));
   auto bits = ParseFieldValue(*f, arg.substr(0, arrow), ports);
   if (!bits.ok()) return bits.status();
   return MakeSetField(f->id, bits->value, bits->mask, SetFieldAction::Spelling::kSetField);
@@ -111,7 +93,7 @@ absl::StatusOr<Action> ParseLoad(std::string_view arg) {
     return absl::InvalidArgumentError("expected VALUE->FIELD[..]");
   auto dst = ParseSubfield(arg.substr(arrow + 2));
   if (!dst.ok()) return dst.status();
-  if (IsReadOnly(dst->field)) {
+  if (IsReadOnlyField(dst->field)) {
     return absl::InvalidArgumentError(Cat(GetField(dst->field).name, " is read-only"));
   }
   auto value = ParseNumber(arg.substr(0, arrow));
@@ -132,7 +114,7 @@ absl::StatusOr<Action> ParseMove(std::string_view arg) {
   if (!src.ok()) return src.status();
   auto dst = ParseSubfield(arg.substr(arrow + 2));
   if (!dst.ok()) return dst.status();
-  if (IsReadOnly(dst->field)) {
+  if (IsReadOnlyField(dst->field)) {
     return absl::InvalidArgumentError(Cat(GetField(dst->field).name, " is read-only"));
   }
   if (src->n_bits != dst->n_bits) {

@@ -400,6 +400,23 @@ FieldPrereq GetFieldPrereq(FieldId id) {
   }
 }
 
+bool IsReadOnlyField(FieldId id) {
+  switch (id) {
+    case FieldId::kDlType:
+    case FieldId::kNwProto:
+    case FieldId::kNwFrag:
+    case FieldId::kTcpFlags:
+    case FieldId::kConjId:
+    case FieldId::kCtState:
+    case FieldId::kCtZone:
+    case FieldId::kCtMark:
+    case FieldId::kPktErr:
+      return true;
+    default:
+      return false;
+  }
+}
+
 absl::Status CheckFieldPrereq(FieldId id, const Match& match) {
   FieldPrereq p = GetFieldPrereq(id);
   if (PrereqHolds(p, match)) return absl::OkStatus();

@@ -129,4 +129,8 @@ FieldPrereq GetFieldPrereq(FieldId id);
 // what it needs, e.g. "nw_src requires ip or arp (dl_type=0x0800 or 0x0806)".
 absl::Status CheckFieldPrereq(FieldId id, const Match& match);
 
+// True for fields the pipeline computes or only conntrack writes (dl_type, nw_proto, conj_id,
+// ct_*, ...): set_field, load and move must not name them as a destination.
+bool IsReadOnlyField(FieldId id);
+
 }  // namespace podswitch::core

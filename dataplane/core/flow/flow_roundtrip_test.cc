@@ -146,28 +146,11 @@ class FlowGenerator {
     }
   }
 
-  static bool Writable(FieldId id) {
-    switch (id) {
-      case FieldId::kDlType:
-      case FieldId::kNwProto:
-      case FieldId::kNwFrag:
-      case FieldId::kTcpFlags:
-      case FieldId::kConjId:
-      case FieldId::kCtState:
-      case FieldId::kCtZone:
-      case FieldId::kCtMark:
-      case FieldId::kPktErr:
-        return false;
-      default:
-        return true;
-    }
-  }
-
   // A field that the flow's match allows actions to touch (any field in mod-flows).
   FieldId UsableField(const FlowSpec& f, FlowTextMode mode, bool writable) {
     for (;;) {
       auto id = static_cast<FieldId>(Below(static_cast<size_t>(FieldId::kCount)));
-      if (writable && !Writable(id)) continue;
+      if (writable && IsReadOnlyField(id)) continue;
       if (mode == FlowTextMode::kAdd && !CheckFieldPrereq(id, f.match).ok()) continue;
       return id;
     }
