@@ -14,6 +14,25 @@ std::string ClientOf(const std::string& requested, grpc::ServerContext* context)
   return requested.empty() ? context->peer() : requested;
 }
 
+// The proto carries VLAN ids as uint32; they must fit 12 bits before the uint16 columns
+// (a cast would quietly turn 4096 into 0). `field` names the column in the error.
+grpc::Status CheckVlanIds(std::string_view field, std::initializer_list<uint32_t> single,
+                          const google::protobuf::RepeatedField<uint32_t>& list = {}) {
+  auto check = [&](uint32_t vlan) {
+    return vlan <= 4095 ? grpc::Status::OK
+                        : grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                       std::string(field) + ": VLAN id " + std::to_string(vlan) +
+                                           " is not in 0-4095");
+  };
+  for (uint32_t vlan : single) {
+    if (grpc::Status status = check(vlan); !status.ok()) return status;
+  }
+  for (uint32_t vlan : list) {
+    if (grpc::Status status = check(vlan); !status.ok()) return status;
+  }
+  return grpc::Status::OK;
+}
+
 void FillLogEntry(const config::ChangeLogEntry& entry, v1::ChangeLogEntry* out) {
   out->set_seq(entry.seq);
   out->set_time_unix_ms(absl::ToUnixMillis(entry.time));
@@ -121,20 +140,10 @@ grpc::Status SwitchService::CreatePort(grpc::ServerContext* context,
   port.type = in.type().empty() ? "afxdp" : in.type();
   port.ofport = in.ofport();
   port.options = {in.options().begin(), in.options().end()};
-  if (in.has_tag()) {
-    if (in.tag() > 4095) {
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          "tag: VLAN id " + std::to_string(in.tag()) + " is not in 0-4095");
-    }
-    port.tag = static_cast<uint16_t>(in.tag());
-  }
-  for (uint32_t trunk : in.trunks()) {
-    if (trunk > 4095) {
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          "trunks: VLAN id " + std::to_string(trunk) + " is not in 0-4095");
-    }
-    port.trunks.push_back(static_cast<uint16_t>(trunk));
-  }
+  if (grpc::Status status = CheckVlanIds("tag", {in.tag()}); !status.ok()) return status;
+  if (grpc::Status status = CheckVlanIds("trunks", {}, in.trunks()); !status.ok()) return status;
+  if (in.has_tag()) port.tag = static_cast<uint16_t>(in.tag());
+  port.trunks.assign(in.trunks().begin(), in.trunks().end());
   port.vlan_mode = in.vlan_mode();
   port.admin_up = !in.has_admin_up() || in.admin_up();
   auto created = controller_->CreatePort(ClientOf(request->client(), context), std::move(port),
@@ -178,15 +187,9 @@ grpc::Status SwitchService::ListPorts(grpc::ServerContext*, const v1::ListPortsR
 grpc::Status SwitchService::UpdatePort(grpc::ServerContext* context,
                                        const v1::UpdatePortRequest* request,
                                        v1::UpdatePortResponse* response) {
-  if (request->has_tag() && request->tag() > 4095) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "tag: VLAN id " + std::to_string(request->tag()) + " is not in 0-4095");
-  }
-  for (uint32_t trunk : request->trunks()) {
-    if (trunk > 4095) {
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          "trunks: VLAN id " + std::to_string(trunk) + " is not in 0-4095");
-    }
+  if (grpc::Status status = CheckVlanIds("tag", {request->tag()}); !status.ok()) return status;
+  if (grpc::Status status = CheckVlanIds("trunks", {}, request->trunks()); !status.ok()) {
+    return status;
   }
   auto updated = controller_->UpdatePort(
       ClientOf(request->client(), context), request->name(), [&](config::Port& port) {
