@@ -35,7 +35,7 @@ struct Flags {
   std::string standalone_dir;
   std::string kubeconfig;
   std::string metrics = ":9105";
-  std::string pod_port_type = "afxdp";
+  std::string pod_port_type = "afpacket";
   int mtu = 1450;
   std::string vhost_dir = "/run/podswitch/vhost";
   std::string log_level = "info";
@@ -187,7 +187,7 @@ int main(int argc, char** argv) {
   app.add_option("--standalone-dir", f.standalone_dir, "Cluster objects as YAML in this dir");
   app.add_option("--kubeconfig", f.kubeconfig, "kubeconfig of the Kubernetes API server");
   app.add_option("--metrics", f.metrics, "Metrics address, or 'off'")->capture_default_str();
-  app.add_option("--pod-port-type", f.pod_port_type, "Port type for pod veths: afxdp, afpacket")
+  app.add_option("--pod-port-type", f.pod_port_type, "Port type for pod veths: afpacket (socket, no per-node limit) or afxdp (ethdev, at most 31 per node)")
       ->check(CLI::IsMember({"afxdp", "afpacket"}))
       ->capture_default_str();
   app.add_option("--mtu", f.mtu, "Pods' MTU (uplink MTU - 50)")->capture_default_str();

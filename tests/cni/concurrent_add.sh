@@ -2,7 +2,7 @@
 # 50 ADDs at once all succeed, with 50 distinct IPs, every pod wired (its eth0 has the IP its
 # result names, its port is up), pods reach each other; then 50 DELs at once leave nothing.
 source "$(dirname "$0")/lib.sh"
-N=${N:-30}
+N=${N:-50}
 
 start_node
 for i in $(seq 1 "$N"); do make_pod "p$i"; done
@@ -41,4 +41,4 @@ log "$N concurrent DELs took $(echo "$(date +%s.%N) - $start" | bc) s"
 assert_no_leftovers
 stop_agent
 [ "$(ipam_db_rows)" -eq 0 ] || fail "ipam.db keeps $(ipam_db_rows) allocations"
-log "PASS: $N concurrent ADDs, $N distinct IPs, all wired; $N concurrent DELs left nothing (${AGENT_ARGS:-afxdp pod ports})"
+log "PASS: $N concurrent ADDs, $N distinct IPs, all wired; $N concurrent DELs left nothing (${AGENT_ARGS:-afpacket pod ports})"
