@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -221,6 +223,12 @@ std::string FormatPortStats(const std::string& bridge,
     absl::StrAppend(&out, std::string(head.size(), ' '),
                     absl::StrFormat("tx pkts=%u, bytes=%u, drop=%u, errs=%u\n", p.tx_packets(),
                                     p.tx_bytes(), p.tx_dropped(), p.tx_errors()));
+    if (!p.details().empty()) {
+      std::map<std::string, uint64_t> details(p.details().begin(), p.details().end());
+      std::vector<std::string> items;
+      for (const auto& [name, value] : details) items.push_back(absl::StrCat(name, "=", value));
+      absl::StrAppend(&out, std::string(head.size(), ' '), absl::StrJoin(items, ", "), "\n");
+    }
   }
   return out;
 }

@@ -126,6 +126,20 @@ TEST(FormatPortStats, RxAndTxLines) {
             "                tx pkts=4, bytes=392, drop=1, errs=0\n");
 }
 
+TEST(FormatPortStats, TypeSpecificCountersOnAThirdLineSorted) {
+  switchd::DumpPortStatsResponse stats;
+  auto* p = stats.add_ports();
+  p->set_ofport(9);
+  p->set_name("tun0");
+  (*p->mutable_details())["tx_too_big"] = 2;
+  (*p->mutable_details())["decap_dropped"] = 1;
+  EXPECT_EQ(FormatPortStats("br-int", stats),
+            "br-int: 1 ports\n"
+            "  port  9 (tun0): rx pkts=0, bytes=0, drop=0, errs=0\n"
+            "                  tx pkts=0, bytes=0, drop=0, errs=0\n"
+            "                  decap_dropped=1, tx_too_big=2\n");
+}
+
 TEST(FormatPmdStats, CountersAndCyclePercentages) {
   switchd::DumpPmdStatsResponse stats;
   auto* pmd = stats.add_pmds();

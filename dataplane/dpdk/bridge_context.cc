@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "dataplane/core/tunnel/path_mtu.h"
 #include "dataplane/dpdk/pmd_thread.h"
 #include "spdlog/spdlog.h"
 
@@ -17,15 +18,15 @@ class BridgeContext::TxSink : public core::DpSink {
  public:
   explicit TxSink(BridgeContext* bridge) : bridge_(bridge) {}
 
-  void Begin(rte_mbuf** mbufs, core::PacketBuffer* buffers, bool* taken) {
+  void Begin(AttachedPort* in, rte_mbuf** mbufs, core::PacketBuffer* buffers, bool* taken) {
+    in_ = in;
     mbufs_ = mbufs;
     buffers_ = buffers;
     taken_ = taken;
   }
 
-  void Output(uint32_t port, core::PacketBuffer& pkt, const core::TunnelMetadata& /*tunnel*/,
+  void Output(uint32_t port, core::PacketBuffer& pkt, const core::TunnelMetadata& tunnel,
               bool last) override {
-    // Tunnel metadata matters only to tunnel ports, which the DPDK layer does not have yet.
     auto it = bridge_->by_ofport_.find(port);
     if (it == bridge_->by_ofport_.end()) {
       ++bridge_->counters_.dropped_no_port;
@@ -37,17 +38,19 @@ class BridgeContext::TxSink : public core::DpSink {
     m->data_off = static_cast<uint16_t>(pkt.data - static_cast<uint8_t*>(m->buf_addr));
     m->data_len = static_cast<uint16_t>(pkt.size);
     m->pkt_len = pkt.size;
-    if (last && !taken_[i]) {
-      taken_[i] = true;
-      bridge_->Enqueue(*it->second, m);
-      return;
-    }
-    rte_mbuf* copy = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
-    if (copy == nullptr) {
+    AttachedPort& out = *it->second;
+    bool take = last && !taken_[i];
+    rte_mbuf* frame = take ? m : rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+    if (frame == nullptr) {
       ++bridge_->counters_.dropped_copy_failed;
       return;
     }
-    bridge_->Enqueue(*it->second, copy);
+    if (out.tunnel != nullptr && !Encapsulate(out, frame, take ? &pkt : nullptr, tunnel)) {
+      if (!take) rte_pktmbuf_free(frame);  // a taken frame stays untaken: freed with the batch
+      return;
+    }
+    if (take) taken_[i] = true;
+    bridge_->Enqueue(out, frame);
   }
 
   void Punt(uint16_t reason, uint32_t id, const core::PacketBuffer& /*pkt*/) override {
@@ -59,7 +62,54 @@ class BridgeContext::TxSink : public core::DpSink {
   }
 
  private:
+  // Encapsulates `frame` (whose PacketBuffer is `pkt`, or nullptr for a copy) for tunnel port
+  // `out`; false when it must not be sent. A packet too big for the uplink gets an ICMP error
+  // back through the port it came in on.
+  bool Encapsulate(AttachedPort& out, rte_mbuf* frame, core::PacketBuffer* pkt,
+                   const core::TunnelMetadata& tunnel) {
+    core::PacketBuffer copy_view;
+    if (pkt == nullptr) {
+      copy_view = {.data = rte_pktmbuf_mtod(frame, uint8_t*),
+                   .size = frame->data_len,
+                   .headroom = rte_pktmbuf_headroom(frame)};
+      pkt = &copy_view;
+    }
+    EncapOutcome outcome = out.tunnel->Encapsulate(*pkt, tunnel);
+    if (outcome == EncapOutcome::kSent) {
+      frame->data_off = static_cast<uint16_t>(pkt->data - static_cast<uint8_t*>(frame->buf_addr));
+      frame->data_len = static_cast<uint16_t>(pkt->size);
+      frame->pkt_len = pkt->size;
+      return true;
+    }
+    ++bridge_->counters_.dropped_tunnel;
+    if (outcome == EncapOutcome::kTooBig) SendFragNeeded(*out.tunnel, *pkt, frame->pool);
+    return false;
+  }
+
+  // ICMP "fragmentation needed" to the sender of `pkt`, from the gateway MAC it addressed and
+  // the tunnel's local IP, with the MTU the tunnel carries (nothing for a packet that must
+  // not get one: no DF, not IPv4, an ICMP error itself...).
+  void SendFragNeeded(VxlanPort& tunnel, const core::PacketBuffer& pkt, rte_mempool* pool) {
+    if (pkt.size < 6) return;
+    core::MacAddr gw_mac;
+    std::copy_n(pkt.data, 6, gw_mac.begin());
+    std::vector<uint8_t> icmp =
+        core::BuildIcmpFragNeeded(pkt.bytes(), tunnel.inner_mtu(), gw_mac, tunnel.local_ip());
+    if (icmp.empty()) return;
+    rte_mbuf* m = rte_pktmbuf_alloc(pool);
+    if (m == nullptr) return;
+    char* data = rte_pktmbuf_append(m, static_cast<uint16_t>(icmp.size()));
+    if (data == nullptr) {
+      rte_pktmbuf_free(m);
+      return;
+    }
+    std::copy(icmp.begin(), icmp.end(), data);
+    tunnel.CountIcmpSent();
+    bridge_->Enqueue(*in_, m);
+  }
+
   BridgeContext* bridge_;
+  AttachedPort* in_ = nullptr;
   rte_mbuf** mbufs_ = nullptr;
   core::PacketBuffer* buffers_ = nullptr;
   bool* taken_ = nullptr;
@@ -97,6 +147,7 @@ absl::Status BridgeContext::AddPort(uint32_t ofport, std::unique_ptr<Port>&& por
   auto attached = std::make_unique<AttachedPort>();
   attached->ofport = ofport;
   attached->port = std::move(port);
+  attached->tunnel = dynamic_cast<VxlanPort*>(attached->port.get());
   attached->vlan = std::move(vlan);
   by_ofport_[ofport] = attached.get();
   auto at = std::lower_bound(ports_.begin(), ports_.end(), ofport,
@@ -149,13 +200,15 @@ size_t BridgeContext::PollPorts(uint64_t now_ms) {
     if (n == 0) continue;
     in.rx_packets += n;
     total += n;
-    SwitchBurst(in, mbufs, n);
+    SwitchBurst(in, mbufs, n, in.port->rx_tunnels());
   }
   return total;
 }
 
-void BridgeContext::SwitchBurst(AttachedPort& in, rte_mbuf** mbufs, uint16_t n) {
+void BridgeContext::SwitchBurst(AttachedPort& in, rte_mbuf** mbufs, uint16_t n,
+                                const core::TunnelIngress* tunnels) {
   core::PacketBuffer buffers[core::kMaxBatch];
+  core::TunnelIngress kept_tunnels[core::kMaxBatch];
   uint32_t in_ports[core::kMaxBatch];
   const core::DpActions* actions[core::kMaxBatch];
   bool taken[core::kMaxBatch];
@@ -172,14 +225,17 @@ void BridgeContext::SwitchBurst(AttachedPort& in, rte_mbuf** mbufs, uint16_t n) 
                      .size = m->data_len,
                      .headroom = rte_pktmbuf_headroom(m)};
     in_ports[kept] = in.ofport;
+    if (tunnels != nullptr) kept_tunnels[kept] = tunnels[i];
     taken[kept] = false;
     ++kept;
   }
   if (kept == 0) return;
   counters_.rx_packets += kept;
   ++counters_.rx_batches;
-  processor_.ProcessBatch({buffers, kept}, {in_ports, kept}, now_ms_, {actions, kept});
-  sink_->Begin(mbufs, buffers, taken);
+  std::span<const core::TunnelIngress> tunnel_span;
+  if (tunnels != nullptr) tunnel_span = {kept_tunnels, kept};
+  processor_.ProcessBatch({buffers, kept}, {in_ports, kept}, now_ms_, {actions, kept}, tunnel_span);
+  sink_->Begin(&in, mbufs, buffers, taken);
   processor_.ExecuteBatch({buffers, kept}, {actions, kept}, *sink_, now_ms_);
   // Frames nobody took (dropped, or sent only as copies) go back to their pool.
   rte_mbuf* unused[core::kMaxBatch];

@@ -18,6 +18,7 @@
 #include "dataplane/core/l2/port_vlan.h"
 #include "dataplane/core/pipeline/pipeline.h"
 #include "dataplane/dpdk/port.h"
+#include "dataplane/dpdk/vxlan_port.h"
 
 struct rte_mbuf;
 
@@ -34,12 +35,14 @@ struct BridgeCounters {
   uint64_t dropped_multiseg = 0;     // chained mbufs: the core wants contiguous frames
   uint64_t dropped_copy_failed = 0;  // no mbuf for a flood/mirror copy
   uint64_t dropped_punts = 0;        // controller actions: no controller connection yet
+  uint64_t dropped_tunnel = 0;       // a tunnel output could not encapsulate (see its port)
 };
 
 // A port attached to a bridge, with the frames queued for it in the current batch.
 struct AttachedPort {
   uint32_t ofport = 0;
   std::unique_ptr<Port> port;
+  VxlanPort* tunnel = nullptr;  // `port` when it is a tunnel: outputs are encapsulated
   core::PortVlanConfig vlan;
   uint64_t rx_packets = 0;  // frames the PMD took from this port
   std::array<rte_mbuf*, kTxBufferSize> tx{};
@@ -87,7 +90,8 @@ class BridgeContext {
   class TxSink;
   friend class TxSink;
 
-  void SwitchBurst(AttachedPort& in, rte_mbuf** mbufs, uint16_t n);
+  void SwitchBurst(AttachedPort& in, rte_mbuf** mbufs, uint16_t n,
+                   const core::TunnelIngress* tunnels);
   void Enqueue(AttachedPort& out, rte_mbuf* m);
   void FlushTx();
   void PublishPorts();

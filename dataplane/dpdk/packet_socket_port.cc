@@ -42,9 +42,9 @@ absl::StatusOr<unsigned> RingFrames(const PortSpec& spec) {
   unsigned frames = 0;
   if (!absl::SimpleAtoi(it->second, &frames) || frames < kMinRingFrames ||
       frames > kMaxRingFrames || (frames & (frames - 1)) != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("port '", spec.name, "': options:ring-frames='", it->second,
-                     "' must be a power of two from ", kMinRingFrames, " to ", kMaxRingFrames));
+    return absl::InvalidArgumentError(absl::StrCat("port '", spec.name, "': options:ring-frames='",
+                                                   it->second, "' must be a power of two from ",
+                                                   kMinRingFrames, " to ", kMaxRingFrames));
   }
   return frames;
 }
@@ -53,20 +53,29 @@ absl::StatusOr<unsigned> RingFrames(const PortSpec& spec) {
 
 absl::StatusOr<std::unique_ptr<Port>> PacketSocketPort::Open(const PortSpec& spec,
                                                              rte_mempool* pool) {
-  std::unique_ptr<PacketSocketPort> port(new PacketSocketPort(spec.name, spec.type));
-  auto iface = spec.options.find("iface");
-  std::string kernel_iface = iface == spec.options.end() ? spec.name : iface->second;
-  if (absl::Status s = port->BindKernelInterface(kernel_iface); !s.ok()) return s;
   absl::StatusOr<unsigned> frames = RingFrames(spec);
   if (!frames.ok()) return frames.status();
-  port->pool_ = pool;
-  if (absl::Status s = port->Setup(*frames); !s.ok()) return s;
-  spdlog::info("dpdk: port '{}' (afpacket) opened on {} ({} frame rings)", port->name(),
-               port->kernel_interface(), *frames);
-  return std::unique_ptr<Port>(std::move(port));
+  auto iface = spec.options.find("iface");
+  absl::StatusOr<std::unique_ptr<PacketSocketPort>> port =
+      OpenWith(spec.name, spec.type, iface == spec.options.end() ? spec.name : iface->second,
+               {.ring_frames = *frames}, pool);
+  if (!port.ok()) return port.status();
+  return std::unique_ptr<Port>(std::move(*port));
 }
 
-absl::Status PacketSocketPort::Setup(unsigned ring_frames) {
+absl::StatusOr<std::unique_ptr<PacketSocketPort>> PacketSocketPort::OpenWith(
+    std::string name, std::string type, const std::string& iface,
+    const PacketSocketOptions& options, rte_mempool* pool) {
+  std::unique_ptr<PacketSocketPort> port(new PacketSocketPort(std::move(name), std::move(type)));
+  if (absl::Status s = port->BindKernelInterface(iface); !s.ok()) return s;
+  port->pool_ = pool;
+  if (absl::Status s = port->Setup(options); !s.ok()) return s;
+  spdlog::info("dpdk: port '{}' ({}) opened on {} ({} frame rings)", port->name(), port->type(),
+               port->kernel_interface(), options.ring_frames);
+  return port;
+}
+
+absl::Status PacketSocketPort::Setup(const PacketSocketOptions& options) {
   auto fail = [&](const char* step) {
     return absl::UnavailableError(absl::StrCat("port '", name(), "' (afpacket on ",
                                                kernel_interface(), "): ", step, ": ",
@@ -75,6 +84,13 @@ absl::Status PacketSocketPort::Setup(unsigned ring_frames) {
   // Protocol 0: nothing is received until bind() names the interface.
   fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return fail("socket(AF_PACKET)");
+  if (!options.filter.empty()) {
+    sock_fprog program{.len = static_cast<unsigned short>(options.filter.size()),
+                       .filter = const_cast<sock_filter*>(options.filter.data())};
+    if (setsockopt(fd_, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) != 0) {
+      return fail("SO_ATTACH_FILTER");
+    }
+  }
   int version = TPACKET_V2;
   if (setsockopt(fd_, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) != 0) {
     return fail("PACKET_VERSION");
@@ -91,7 +107,7 @@ absl::Status PacketSocketPort::Setup(unsigned ring_frames) {
   if (setsockopt(fd_, SOL_PACKET, PACKET_LOSS, &one, sizeof(one)) != 0) {
     return fail("PACKET_LOSS");
   }
-  frames_ = ring_frames;
+  frames_ = options.ring_frames;
   size_t ring_size = static_cast<size_t>(frames_) * kFrameSize;
   tpacket_req req{};
   req.tp_block_size = std::min<unsigned>(kBlockSize, static_cast<unsigned>(ring_size));
@@ -105,7 +121,8 @@ absl::Status PacketSocketPort::Setup(unsigned ring_frames) {
     return fail("PACKET_TX_RING");
   }
   ring_bytes_ = 2 * ring_size;
-  void* ring = mmap(nullptr, ring_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_, 0);
+  void* ring =
+      mmap(nullptr, ring_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_, 0);
   if (ring == MAP_FAILED) return fail("mmap of the rings");
   ring_ = static_cast<uint8_t*>(ring);
   // A V2 tx slot's frame starts right after the aligned header (no PACKET_TX_HAS_OFF).
@@ -118,11 +135,13 @@ absl::Status PacketSocketPort::Setup(unsigned ring_frames) {
   addr.sll_ifindex = ifindex();
   if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return fail("bind");
   // A switch port sees frames for every MAC; the kernel drops the membership with the socket.
-  packet_mreq mreq{};
-  mreq.mr_ifindex = ifindex();
-  mreq.mr_type = PACKET_MR_PROMISC;
-  if (setsockopt(fd_, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) != 0) {
-    return fail("PACKET_MR_PROMISC");
+  if (options.promiscuous) {
+    packet_mreq mreq{};
+    mreq.mr_ifindex = ifindex();
+    mreq.mr_type = PACKET_MR_PROMISC;
+    if (setsockopt(fd_, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) != 0) {
+      return fail("PACKET_MR_PROMISC");
+    }
   }
   // An interface attached to a switch is meant to carry traffic: bring it up.
   ifreq ifr{};
@@ -139,7 +158,7 @@ PacketSocketPort::~PacketSocketPort() {
   if (ring_ != nullptr) munmap(ring_, ring_bytes_);
   if (fd_ >= 0) {
     close(fd_);
-    spdlog::info("dpdk: port '{}' (afpacket) closed", name());
+    spdlog::info("dpdk: port '{}' ({}) closed", name(), type());
   }
 }
 
@@ -230,8 +249,8 @@ void PacketSocketPort::TxBurstOrDrop(rte_mbuf** pkts, uint16_t n) {
 void PacketSocketPort::Kick() {
   // Non-blocking: the kernel sends every slot marked SEND_REQUEST and returns. A failure
   // leaves the slots marked; the next kick retries them.
-  if (sendto(fd_, nullptr, 0, MSG_DONTWAIT, nullptr, 0) < 0 && errno != EAGAIN &&
-      errno != ENOBUFS) [[unlikely]] {
+  if (sendto(fd_, nullptr, 0, MSG_DONTWAIT, nullptr, 0) < 0 && errno != EAGAIN && errno != ENOBUFS)
+      [[unlikely]] {
     AddRelaxed(tx_errors_, 1);
   }
 }

@@ -11,10 +11,13 @@
 // (PACKET_IGNORE_OUTGOING), not what the node or the switch sends out of it.
 #pragma once
 
+#include <linux/filter.h>
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -22,6 +25,14 @@
 #include "dataplane/dpdk/port.h"
 
 namespace podswitch::dpdk {
+
+// How a PacketSocketPort is opened: Open reads it from the port's options; a tunnel port
+// opening its uplink passes its own.
+struct PacketSocketOptions {
+  unsigned ring_frames = 256;
+  bool promiscuous = true;          // a switch port sees every MAC; an uplink only its own
+  std::vector<sock_filter> filter;  // classic BPF the kernel runs before the ring; empty: all
+};
 
 class PacketSocketPort : public Port {
  public:
@@ -32,6 +43,12 @@ class PacketSocketPort : public Port {
   // otherwise, naming the step.
   static absl::StatusOr<std::unique_ptr<Port>> Open(const PortSpec& spec, rte_mempool* pool);
 
+  // Opens a socket port named `name` (of type `type`, for listings) on kernel interface
+  // `iface` with `options`.
+  static absl::StatusOr<std::unique_ptr<PacketSocketPort>> OpenWith(
+      std::string name, std::string type, const std::string& iface,
+      const PacketSocketOptions& options, rte_mempool* pool);
+
   ~PacketSocketPort() override;
 
   uint16_t RxBurst(rte_mbuf** pkts, uint16_t n) override;
@@ -41,7 +58,7 @@ class PacketSocketPort : public Port {
 
  private:
   PacketSocketPort(std::string name, std::string type) : Port(std::move(name), std::move(type)) {}
-  absl::Status Setup(unsigned ring_frames);
+  absl::Status Setup(const PacketSocketOptions& options);
   uint8_t* RxFrame(unsigned index) const { return ring_ + index * kFrameSize; }
   uint8_t* TxFrame(unsigned index) const { return ring_ + (frames_ + index) * kFrameSize; }
   void Kick();

@@ -233,7 +233,11 @@ void Datapath::CheckInterfaces() {
     std::vector<std::pair<std::string, uint32_t>> gone;
     for (const auto& [bridge, record] : bridges_) {
       for (const auto& [ofport, port] : record.ports) {
-        if (port->KernelInterfaceGone()) gone.emplace_back(bridge, ofport);
+        if (port->KernelInterfaceGone()) {
+          gone.emplace_back(bridge, ofport);
+        } else {
+          port->Maintain();
+        }
       }
     }
     for (const auto& [bridge, ofport] : gone) {

@@ -2,7 +2,8 @@
 // owned by exactly one PMD (assigned to the PMD with the fewest bridges), which holds the
 // bridge's pipeline and fast path and polls all of its ports; every control operation runs on
 // that PMD between two batches (RunOnBridge), so the packet path takes no lock. A watcher
-// thread detaches ports whose kernel interface disappeared (a deleted pod).
+// thread detaches ports whose kernel interface disappeared (a deleted pod) and runs the ports'
+// upkeep (Port::Maintain: a tunnel's next hops).
 #pragma once
 
 #include <cstdint>

@@ -9,6 +9,7 @@
 #include "dataplane/dpdk/eal.h"
 #include "dataplane/dpdk/ethdev_port.h"
 #include "dataplane/dpdk/packet_socket_port.h"
+#include "dataplane/dpdk/vxlan_port.h"
 
 namespace podswitch::dpdk {
 
@@ -16,6 +17,7 @@ const std::vector<std::string>& Port::ValidTypes() {
   static const std::vector<std::string> types = [] {
     std::vector<std::string> all = EthdevPort::Types();
     all.insert(all.begin() + 1, PacketSocketPort::kType);
+    all.push_back(VxlanPort::kType);
     return all;
   }();
   return types;
@@ -27,6 +29,7 @@ absl::StatusOr<std::unique_ptr<Port>> Port::Open(const PortSpec& spec, rte_mempo
         absl::StrCat("port '", spec.name, "': DPDK EAL is not started"));
   }
   if (spec.type == PacketSocketPort::kType) return PacketSocketPort::Open(spec, pool);
+  if (spec.type == VxlanPort::kType) return VxlanPort::Open(spec, pool);
   const std::vector<std::string>& ethdev = EthdevPort::Types();
   if (std::find(ethdev.begin(), ethdev.end(), spec.type) == ethdev.end()) {
     return absl::InvalidArgumentError(

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -19,6 +20,10 @@
 struct rte_mbuf;
 struct rte_mempool;
 struct rte_ring;
+
+namespace podswitch::core {
+struct TunnelIngress;
+}
 
 namespace podswitch::dpdk {
 
@@ -39,6 +44,8 @@ struct PortStats {
   uint64_t tx_bytes = 0;
   uint64_t tx_dropped = 0;  // ours: the tx ring took fewer packets than we offered
   uint64_t tx_errors = 0;
+  // Counters only some port types have (a tunnel's decap errors, ICMP errors sent...).
+  std::vector<std::pair<std::string, uint64_t>> details;
 };
 
 // Link state as the driver reports it (vhost-user ports are down until a peer connects;
@@ -82,6 +89,14 @@ class Port {
   // True when the kernel interface the port was opened on is gone or was replaced (its
   // ifindex changed), so the control path can detach the port; false for other types.
   bool KernelInterfaceGone() const;
+
+  // For tunnel ports: the tunnel metadata of the frames the last RxBurst returned, one per
+  // frame in the same order; nullptr for other ports.
+  virtual const core::TunnelIngress* rx_tunnels() const { return nullptr; }
+
+  // Upkeep outside the packet path (next hops of a tunnel, say); Datapath's watcher thread
+  // calls it about every interval, never concurrently with the port's destruction.
+  virtual void Maintain() {}
 
   // For `ring` ports (tests): the rings a test enqueues frames into and dequeues the
   // switch's output from; nullptr for other types.

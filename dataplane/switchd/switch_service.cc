@@ -320,6 +320,7 @@ grpc::Status SwitchService::DumpPortStats(grpc::ServerContext*,
     out->set_tx_bytes(port.stats.tx_bytes);
     out->set_tx_dropped(port.stats.tx_dropped);
     out->set_tx_errors(port.stats.tx_errors);
+    for (const auto& [name, value] : port.stats.details) (*out->mutable_details())[name] = value;
   }
   return grpc::Status::OK;
 }

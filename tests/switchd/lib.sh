@@ -14,6 +14,8 @@ SWITCHD_PID=
 PODS=()
 BG_PIDS=()                          # other processes a test started (testpmd, monitors)
 METRICS=${METRICS:-off}             # podswitchd --metrics (a test may set HOST:PORT)
+HOST_NS=                            # node namespace for podswitchd and the pods' host ends
+EXTRA_NS=()                         # other namespaces a test made (node, remote VTEP)
 
 log() { printf '[%s] %s\n' "$(date +%T)" "$*"; }
 fail() { log "FAIL: $*"; exit 1; }
@@ -31,12 +33,25 @@ cleanup() {
     ip netns del "$TAG-$pod" 2>/dev/null || true
     ip link del "$TAG$pod" 2>/dev/null || true
   done
+  for ns in "${EXTRA_NS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
   rm -rf "$WORK"
   exit $rc
 }
 trap cleanup EXIT INT TERM
 
 ctl() { "$BIN/podswitchctl" --switch-socket "$SOCK" "$@"; }
+
+# make_node_ns: podswitchd and the pods' host ends live in a namespace of their own (tests
+# that give the node addresses: those never go into the machine's root namespace).
+make_node_ns() {
+  HOST_NS=$TAG-node
+  EXTRA_NS+=("$HOST_NS")
+  ip netns add "$HOST_NS"
+  ip -n "$HOST_NS" link set lo up
+}
+
+# in_node CMD...: runs CMD where podswitchd runs (the node namespace, if any).
+in_node() { if [ -n "$HOST_NS" ]; then ip netns exec "$HOST_NS" "$@"; else "$@"; fi; }
 
 # track_bg PID...: kill these (by PID) and wait for them on exit, before podswitchd stops.
 track_bg() { BG_PIDS+=("$@"); }
@@ -45,7 +60,7 @@ track_bg() { BG_PIDS+=("$@"); }
 free_tcp_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 start_switchd() {
-  "$BIN/podswitchd" --db "$DB" --socket "$SOCK" --instance "$TAG" --metrics "$METRICS" \
+  in_node "$BIN/podswitchd" --db "$DB" --socket "$SOCK" --instance "$TAG" --metrics "$METRICS" \
     --log-level "${LOG_LEVEL:-warn}" "$@" >"$WORK/switchd.log" 2>&1 &
   SWITCHD_PID=$!
   for _ in $(seq 1 100); do
@@ -78,9 +93,9 @@ make_pod() {
   local ns=$TAG-$name host=$TAG$name
   PODS+=("$name")
   ip netns add "$ns"
-  ip link add "$host" type veth peer name eth0 netns "$ns"
+  in_node ip link add "$host" type veth peer name eth0 netns "$ns"
   ip netns exec "$ns" ethtool -K eth0 tx off tso off gso off >/dev/null 2>&1 || true
-  ip link set "$host" up
+  in_node ip link set "$host" up
   ip -n "$ns" link set lo up
   ip -n "$ns" link set eth0 up
   if [ -n "$vlan" ]; then

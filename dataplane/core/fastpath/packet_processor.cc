@@ -82,11 +82,17 @@ const DpActions* PacketProcessor::Decide(const FlowKey& key, uint32_t bytes, uin
 
 void PacketProcessor::ProcessBatch(std::span<const PacketBuffer> packets,
                                    std::span<const uint32_t> in_ports, uint64_t now_ms,
-                                   std::span<const DpActions*> actions) {
+                                   std::span<const DpActions*> actions,
+                                   std::span<const TunnelIngress> tunnels) {
   RevalidateIfStale(now_ms);
   uncached_used_ = 0;
   for (size_t i = 0; i < packets.size(); ++i) {
     FlowKey key = ParsePacket(packets[i].bytes(), in_ports[i]);
+    if (!tunnels.empty()) {
+      key.tun_id = tunnels[i].tun_id;
+      key.tun_src = tunnels[i].tun_src;
+      key.tun_dst = tunnels[i].tun_dst;
+    }
     ++stats_.packets;
     if (key.pkt_err == static_cast<uint8_t>(PacketError::kTruncated)) ++stats_.truncated;
     if (key.pkt_err == static_cast<uint8_t>(PacketError::kMalformed)) ++stats_.malformed;

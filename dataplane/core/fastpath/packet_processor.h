@@ -35,14 +35,24 @@ struct FastPathStats {
   uint64_t megaflows_removed = 0;
 };
 
+// What a tunnel port knows about a packet it decapsulated: the FlowKey's tunnel fields
+// (host order), which flows match as tun_id, tun_src and tun_dst.
+struct TunnelIngress {
+  uint64_t tun_id = 0;
+  uint32_t tun_src = 0;
+  uint32_t tun_dst = 0;
+};
+
 class PacketProcessor {
  public:
   PacketProcessor(Pipeline* pipeline, FastPathOptions options = {});
 
   // Decides a batch (at most kMaxBatch): `actions[i]` receives the datapath actions for
   // `packets[i]`, valid until the next ProcessBatch. Counts hits on flows and caches.
+  // `tunnels`, when not empty, holds each packet's tunnel metadata (a batch from a tunnel).
   void ProcessBatch(std::span<const PacketBuffer> packets, std::span<const uint32_t> in_ports,
-                    uint64_t now_ms, std::span<const DpActions*> actions);
+                    uint64_t now_ms, std::span<const DpActions*> actions,
+                    std::span<const TunnelIngress> tunnels = {});
 
   // Applies the actions ProcessBatch chose (rewrites, outputs, learning) through `sink`.
   void ExecuteBatch(std::span<PacketBuffer> packets, std::span<const DpActions* const> actions,

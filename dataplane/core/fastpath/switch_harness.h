@@ -20,13 +20,14 @@ namespace podswitch::core {
 struct SentFrame {
   uint32_t port;
   std::vector<uint8_t> bytes;
+  TunnelMetadata tunnel{};
   FlowKey key() const { return ParsePacket(bytes, port); }
 };
 
 class RecordingSink : public DpSink {
  public:
-  void Output(uint32_t port, PacketBuffer& pkt, const TunnelMetadata&, bool) override {
-    sent.push_back({port, {pkt.data, pkt.data + pkt.size}});
+  void Output(uint32_t port, PacketBuffer& pkt, const TunnelMetadata& tunnel, bool) override {
+    sent.push_back({port, {pkt.data, pkt.data + pkt.size}, tunnel});
   }
   void Punt(uint16_t, uint32_t id, const PacketBuffer&) override { punted.push_back(id); }
   std::vector<SentFrame> sent;
@@ -57,11 +58,17 @@ class SwitchHarness {
 
   // Sends one frame in on `in_port` through the fast path; returns what came out.
   std::vector<SentFrame> Send(uint32_t in_port, const std::vector<uint8_t>& frame) {
+    return SendFromTunnel(in_port, frame, {});
+  }
+
+  // Send for a frame a tunnel port decapsulated, with its tunnel metadata (empty: none).
+  std::vector<SentFrame> SendFromTunnel(uint32_t in_port, const std::vector<uint8_t>& frame,
+                                        std::span<const TunnelIngress> tunnel) {
     TestPacket packet(frame);
     PacketBuffer buffers[1] = {packet.buffer()};
     uint32_t in_ports[1] = {in_port};
     const DpActions* actions[1];
-    processor_.ProcessBatch(buffers, in_ports, now_ms, actions);
+    processor_.ProcessBatch(buffers, in_ports, now_ms, actions, tunnel);
     RecordingSink sink;
     processor_.ExecuteBatch(buffers, actions, sink, now_ms);
     punted.insert(punted.end(), sink.punted.begin(), sink.punted.end());

@@ -39,6 +39,36 @@ TEST(SwitchScenarioTest, HighestPriorityFlowWins) {
   EXPECT_THAT(SwitchHarness::Ports(sw.Send(1, TcpSyn("10.0.0.1", "10.0.0.2", 80))), ElementsAre(2));
 }
 
+TEST(SwitchScenarioTest, TunnelMetadataOfDecapsulatedPacketsIsMatchedAndCachedApart) {
+  SwitchHarness sw;
+  sw.AddFlow("priority=10,tun_id=5,actions=output:2");
+  sw.AddFlow("priority=10,tun_id=6,tun_src=192.0.2.1,actions=output:3");
+  sw.AddFlow("priority=0,actions=drop");
+  std::vector<uint8_t> frame = Ping(kMac1, kMac2, "10.0.0.1", "10.0.0.2");
+  TunnelIngress vni5[1] = {{.tun_id = 5, .tun_src = 0xc0000201, .tun_dst = 0xc0000202}};
+  TunnelIngress vni6[1] = {{.tun_id = 6, .tun_src = 0xc0000201, .tun_dst = 0xc0000202}};
+  TunnelIngress vni6_other_vtep[1] = {{.tun_id = 6, .tun_src = 0xc0000209}};
+  // Twice each: the second packet of each comes from the caches, which must keep them apart.
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_THAT(SwitchHarness::Ports(sw.SendFromTunnel(9, frame, vni5)), ElementsAre(2));
+    EXPECT_THAT(SwitchHarness::Ports(sw.SendFromTunnel(9, frame, vni6)), ElementsAre(3));
+    EXPECT_THAT(sw.SendFromTunnel(9, frame, vni6_other_vtep), IsEmpty());
+    EXPECT_THAT(sw.Send(9, frame), IsEmpty());
+  }
+}
+
+TEST(SwitchScenarioTest, SetTunnelFieldsReachTheTunnelOutput) {
+  SwitchHarness sw;
+  sw.AddFlow(
+      "ip,nw_dst=10.244.2.0/24,actions=set_field:192.0.2.7->tun_dst,"
+      "set_field:0x1->tun_id,output:4");
+  std::vector<SentFrame> sent = sw.Send(1, Ping(kMac1, kMac2, "10.244.1.5", "10.244.2.9"));
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].port, 4u);
+  EXPECT_EQ(sent[0].tunnel.tun_dst, 0xc0000207u);
+  EXPECT_EQ(sent[0].tunnel.tun_id, 1u);
+}
+
 TEST(SwitchScenarioTest, TableMissDrops) {
   SwitchHarness sw;
   sw.AddFlow("table=1,actions=output:2");

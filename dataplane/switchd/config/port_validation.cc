@@ -7,6 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "dataplane/core/tunnel/vxlan_options.h"
 
 namespace podswitch::switchd::config {
 namespace {
@@ -99,6 +100,11 @@ absl::Status ValidateAndCanonicalizePort(Port& port) {
                                                    " is out of range 1..", kMaxOfport));
   }
   if (absl::Status status = ValidateMapKeys("options", port.options); !status.ok()) return status;
+  if (port.type == "vxlan") {
+    if (auto tunnel = core::ParseVxlanPortOptions(port.name, port.options); !tunnel.ok()) {
+      return tunnel.status();
+    }
+  }
   std::sort(port.trunks.begin(), port.trunks.end());
   port.trunks.erase(std::unique(port.trunks.begin(), port.trunks.end()), port.trunks.end());
   return ValidateVlans(port);

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# VXLAN interop with Linux: a pod behind podswitchd and an address behind a kernel VXLAN
+# device (VNI 42, UDP 4789) in another namespace, on one L2 segment stretched over the
+# tunnel. They ping and move TCP both ways; tshark decodes our frames as VXLAN VNI 42; the
+# node's own traffic on the uplink still works; a packet too big for the uplink once
+# encapsulated gets ICMP "fragmentation needed" back, and the tunnel port counts it.
+source "$(dirname "$0")/lib.sh"
+
+make_node_ns
+REMOTE=$TAG-remote
+EXTRA_NS+=("$REMOTE")
+ip netns add "$REMOTE"
+ip -n "$REMOTE" link set lo up
+# The underlay: node 10.227.0.1 (uplink up0) <-> remote 10.227.0.2 (vtep0).
+ip -n "$HOST_NS" link add up0 type veth peer name vtep0 netns "$REMOTE"
+ip -n "$HOST_NS" addr add 10.227.0.1/24 dev up0
+ip -n "$HOST_NS" link set up0 up
+ip -n "$REMOTE" addr add 10.227.0.2/24 dev vtep0
+ip -n "$REMOTE" link set vtep0 up
+# The kernel VTEP and the overlay address behind it.
+ip -n "$REMOTE" link add vx0 type vxlan id 42 dstport 4789 local 10.227.0.2 remote 10.227.0.1 \
+  dev vtep0
+ip -n "$REMOTE" addr add 10.228.0.2/24 dev vx0
+ip -n "$REMOTE" link set vx0 up
+ip netns exec "$REMOTE" ethtool -K vx0 tx off >/dev/null 2>&1 || true
+
+start_switchd
+make_pod a 10.228.0.1/24
+ip -n "$TAG-a" link set eth0 mtu 1450
+ctl add-br br0
+ctl add-port br0 "$(host_if a)" type=afpacket
+ctl add-port br0 tun0 type=vxlan options:local_ip=10.227.0.1 options:remote_ip=10.227.0.2 \
+  options:key=42
+ctl add-flow br0 "actions=NORMAL"
+ctl show | grep -A3 "Interface tun0"
+
+# Capture on the remote's uplink while the overlay talks.
+ip netns exec "$REMOTE" timeout 20 tshark -i vtep0 -a duration:8 -w "$WORK/uplink.pcap" \
+  >/dev/null 2>&1 &
+capture=$!
+track_bg "$capture"
+sleep 2
+for _ in 1 2 3 4 5; do in_pod a ping -c 1 -W 1 10.228.0.2 >/dev/null 2>&1 && break; done
+ping_ok a 10.228.0.2
+ip netns exec "$REMOTE" ping -c 3 -i 0.2 -W 1 10.228.0.1 >/dev/null || fail "kernel side cannot ping the pod"
+# The node's own traffic on the uplink is untouched by the tunnel port.
+in_node ping -c 2 -i 0.2 -W 1 10.227.0.2 >/dev/null || fail "the node lost its uplink traffic"
+wait "$capture" || true
+
+# tshark: our frames (from 10.227.0.1) are VXLAN VNI 42 to UDP 4789 carrying the pod's ICMP.
+tshark -r "$WORK/uplink.pcap" -Y "ip.src==10.227.0.1 && vxlan" \
+  -T fields -E occurrence=f -e udp.dstport -e vxlan.vni -e ip.flags.df -e icmp.type 2>/dev/null | sort | uniq -c |
+  tee "$WORK/decoded.txt"
+grep -qE "4789\s+42\s+(1|True)\s+8" "$WORK/decoded.txt" ||
+  fail "no VXLAN VNI 42 echo request with DF from our VTEP in the capture"
+grep -qE "4789\s+42\s+(1|True)\s+0" "$WORK/decoded.txt" ||
+  fail "no VXLAN VNI 42 echo reply with DF from our VTEP in the capture"
+malformed=$(tshark -r "$WORK/uplink.pcap" -Y "_ws.malformed || _ws.expert.severity == error" 2>/dev/null | wc -l)
+[ "$malformed" -eq 0 ] || fail "tshark flags $malformed malformed frames"
+# The kernel of the node got its own copies of the tunnel datagrams: it must not have
+# answered them with ICMP port unreachable.
+unreachable=$(tshark -r "$WORK/uplink.pcap" -Y "ip.src==10.227.0.1 && icmp.type==3" 2>/dev/null | wc -l)
+[ "$unreachable" -eq 0 ] || fail "the node's kernel answered $unreachable tunnel packets with ICMP unreachable"
+
+# TCP both ways, 1 MB each.
+head -c 1000000 /dev/urandom >"$WORK/tcp.in"
+ip netns exec "$REMOTE" timeout 15 nc -l -p 5001 >"$WORK/tcp.out1" &
+server=$!
+sleep 0.3
+in_pod a timeout 15 nc -q 1 10.228.0.2 5001 <"$WORK/tcp.in" || true
+wait "$server" || true
+cmp -s "$WORK/tcp.in" "$WORK/tcp.out1" || fail "TCP pod -> kernel VTEP: $(stat -c %s "$WORK/tcp.out1") of 1000000 bytes"
+in_pod a timeout 15 nc -l -p 5002 >"$WORK/tcp.out2" &
+server=$!
+sleep 0.3
+ip netns exec "$REMOTE" timeout 15 nc -q 1 10.228.0.1 5002 <"$WORK/tcp.in" || true
+wait "$server" || true
+cmp -s "$WORK/tcp.in" "$WORK/tcp.out2" || fail "TCP kernel VTEP -> pod: $(stat -c %s "$WORK/tcp.out2") of 1000000 bytes"
+
+# Path MTU: with a 1400-byte uplink, a 1450-byte DF packet no longer fits once encapsulated.
+ip -n "$HOST_NS" link set up0 mtu 1400
+sleep 1.5   # the tunnel port re-reads its uplink about every 250 ms
+out=$(in_pod a ping -M do -s 1422 -c 2 -W 1 10.228.0.2 2>&1 || true)
+echo "$out" | grep -m1 -i "mtu"
+echo "$out" | grep -qiE "frag needed.*mtu = 1350|mtu=1350" || fail "no ICMP fragmentation needed with MTU 1350: $out"
+ctl dump-ports br0 tun0
+ctl dump-ports br0 tun0 | grep -qE "tx_icmp_sent=[1-9]" || fail "tun0 did not count the ICMP errors"
+log "PASS: pod <-> kernel VXLAN VNI 42: ping and 1 MB TCP both ways, tshark decodes VXLAN with DF, uplink traffic kept, ICMP frag needed (mtu 1350) counted"
