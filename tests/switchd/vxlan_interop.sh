@@ -3,7 +3,9 @@
 # device (VNI 42, UDP 4789) in another namespace, on one L2 segment stretched over the
 # tunnel. They ping and move TCP both ways; tshark decodes our frames as VXLAN VNI 42; the
 # node's own traffic on the uplink still works; a packet too big for the uplink once
-# encapsulated gets ICMP "fragmentation needed" back, and the tunnel port counts it.
+# encapsulated gets ICMP "fragmentation needed" back, and the tunnel port counts it. A second
+# kernel VTEP on another tunnel port: NORMAL floods a broadcast to both (head-end
+# replication) and learns each remote MAC on its tunnel port.
 source "$(dirname "$0")/lib.sh"
 
 make_node_ns
@@ -24,12 +26,29 @@ ip -n "$REMOTE" addr add 10.228.0.2/24 dev vx0
 ip -n "$REMOTE" link set vx0 up
 ip netns exec "$REMOTE" ethtool -K vx0 tx off >/dev/null 2>&1 || true
 
+# A second kernel VTEP on its own underlay link: node 10.227.1.1 (up1) <-> 10.227.1.2.
+REMOTE2=$TAG-remote2
+EXTRA_NS+=("$REMOTE2")
+ip netns add "$REMOTE2"
+ip -n "$HOST_NS" link add up1 type veth peer name vtep0 netns "$REMOTE2"
+ip -n "$HOST_NS" addr add 10.227.1.1/24 dev up1
+ip -n "$HOST_NS" link set up1 up
+ip -n "$REMOTE2" addr add 10.227.1.2/24 dev vtep0
+ip -n "$REMOTE2" link set vtep0 up
+ip -n "$REMOTE2" link add vx0 type vxlan id 42 dstport 4789 local 10.227.1.2 remote 10.227.1.1 \
+  dev vtep0
+ip -n "$REMOTE2" addr add 10.228.0.3/24 dev vx0
+ip -n "$REMOTE2" link set vx0 up
+ip netns exec "$REMOTE2" ethtool -K vx0 tx off >/dev/null 2>&1 || true
+
 start_switchd
 make_pod a 10.228.0.1/24
 ip -n "$TAG-a" link set eth0 mtu 1450
 ctl add-br br0
 ctl add-port br0 "$(host_if a)" type=afpacket
 ctl add-port br0 tun0 type=vxlan options:local_ip=10.227.0.1 options:remote_ip=10.227.0.2 \
+  options:key=42
+ctl add-port br0 tun1 type=vxlan options:local_ip=10.227.1.1 options:remote_ip=10.227.1.2 \
   options:key=42
 ctl add-flow br0 "actions=NORMAL"
 ctl show | grep -A3 "Interface tun0"
@@ -62,6 +81,18 @@ malformed=$(tshark -r "$WORK/uplink.pcap" -Y "_ws.malformed || _ws.expert.severi
 unreachable=$(tshark -r "$WORK/uplink.pcap" -Y "ip.src==10.227.0.1 && icmp.type==3" 2>/dev/null | wc -l)
 [ "$unreachable" -eq 0 ] || fail "the node's kernel answered $unreachable tunnel packets with ICMP unreachable"
 
+# Head-end replication and learning: a broadcast from the pod reaches both kernel VTEPs
+# (each answers the ARP), and each remote MAC is learned on its own tunnel port.
+ip -n "$TAG-a" neigh flush dev eth0
+ping_ok a 10.228.0.3
+ping_ok a 10.228.0.2
+fdb=$(ctl fdb/show br0)
+echo "$fdb"
+mac2=$(ip -n "$REMOTE" -br link show vx0 | awk '{print $3}')
+mac3=$(ip -n "$REMOTE2" -br link show vx0 | awk '{print $3}')
+echo "$fdb" | grep -qiE "^ +2 +0 +$mac2" || fail "remote MAC $mac2 not learned on tun0 (ofport 2)"
+echo "$fdb" | grep -qiE "^ +3 +0 +$mac3" || fail "remote MAC $mac3 not learned on tun1 (ofport 3)"
+
 # TCP both ways, 1 MB each.
 head -c 1000000 /dev/urandom >"$WORK/tcp.in"
 ip netns exec "$REMOTE" timeout 15 nc -l -p 5001 >"$WORK/tcp.out1" &
@@ -85,4 +116,4 @@ echo "$out" | grep -m1 -i "mtu"
 echo "$out" | grep -qiE "frag needed.*mtu = 1350|mtu=1350" || fail "no ICMP fragmentation needed with MTU 1350: $out"
 ctl dump-ports br0 tun0
 ctl dump-ports br0 tun0 | grep -qE "tx_icmp_sent=[1-9]" || fail "tun0 did not count the ICMP errors"
-log "PASS: pod <-> kernel VXLAN VNI 42: ping and 1 MB TCP both ways, tshark decodes VXLAN with DF, uplink traffic kept, ICMP frag needed (mtu 1350) counted"
+log "PASS: pod <-> kernel VXLAN VNI 42: ping and 1 MB TCP both ways, tshark decodes VXLAN with DF, uplink traffic kept, flood to 2 VTEPs + remote MACs learned per tunnel, ICMP frag needed (mtu 1350) counted"
