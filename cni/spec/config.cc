@@ -1,5 +1,6 @@
 #include "cni/spec/config.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -178,6 +179,75 @@ absl::Status ParseIpam(const nlohmann::json& json, NetworkConfig& config) {
   return absl::OkStatus();
 }
 
+// Reads one "trunk" entry: {"id": N} or {"minID": A, "maxID": B}.
+absl::Status AddTrunkEntry(const nlohmann::json& entry, const std::string& path,
+                           std::vector<uint16_t>& trunks) {
+  if (!entry.is_object()) return FieldError(path, "an object", entry);
+  auto id = OptionalInt(entry, "id", path, 0, 4094);
+  if (!id.ok()) return id.status();
+  auto min = OptionalInt(entry, "minID", path, 0, 4094);
+  if (!min.ok()) return min.status();
+  auto max = OptionalInt(entry, "maxID", path, 0, 4094);
+  if (!max.ok()) return max.status();
+  if (id->has_value() && !min->has_value() && !max->has_value()) {
+    trunks.push_back(static_cast<uint16_t>(**id));
+    return absl::OkStatus();
+  }
+  if (!id->has_value() && min->has_value() && max->has_value() && **min <= **max) {
+    for (int64_t v = **min; v <= **max; ++v) trunks.push_back(static_cast<uint16_t>(v));
+    return absl::OkStatus();
+  }
+  return FieldError(path, "{\"id\": N} or {\"minID\": A, \"maxID\": B} with A <= B", entry);
+}
+
+// Reads a secondary L2 network: bridge, vlan, trunk, vni and ipam.subnet (see L2Network).
+absl::Status ParseL2Network(const nlohmann::json& json, NetworkConfig& config) {
+  auto bridge = OptionalString(json, "bridge", "");
+  if (!bridge.ok()) return bridge.status();
+  bool has_l2_field = FindField(json, "vlan") || FindField(json, "trunk") || FindField(json, "vni");
+  const nlohmann::json* subnet =
+      config.ipam.is_object() ? FindField(config.ipam, "subnet") : nullptr;
+  if (!bridge->has_value()) {
+    if (has_l2_field || subnet != nullptr) {
+      return CniStatus(ErrorCode::kInvalidConfig,
+                       "vlan, trunk, vni and ipam.subnet configure a secondary network: they need "
+                       "\"bridge\", the bridge that network's pods attach to");
+    }
+    return absl::OkStatus();
+  }
+  L2Network l2;
+  l2.bridge = **bridge;
+  if (l2.bridge.size() > 15 || l2.bridge.find_first_of("/: \t") != std::string::npos) {
+    return FieldError("bridge", "a bridge name of at most 15 characters", l2.bridge);
+  }
+  auto vlan = OptionalInt(json, "vlan", "", 0, 4094);
+  if (!vlan.ok()) return vlan.status();
+  if (vlan->has_value()) l2.vlan = static_cast<uint16_t>(**vlan);
+  auto trunk = OptionalContainer(json, "trunk", "", /*want_array=*/true);
+  if (!trunk.ok()) return trunk.status();
+  if (*trunk != nullptr) {
+    for (size_t i = 0; i < (*trunk)->size(); ++i) {
+      if (absl::Status s = AddTrunkEntry((**trunk)[i], IndexPath("trunk", i), l2.trunks); !s.ok()) {
+        return s;
+      }
+    }
+    std::sort(l2.trunks.begin(), l2.trunks.end());
+    l2.trunks.erase(std::unique(l2.trunks.begin(), l2.trunks.end()), l2.trunks.end());
+  }
+  if (l2.vlan && !l2.trunks.empty()) {
+    return FieldError("trunk", "absent when \"vlan\" makes the port an access port", **trunk);
+  }
+  auto vni = OptionalInt(json, "vni", "", 1, (1 << 24) - 1);
+  if (!vni.ok()) return vni.status();
+  if (vni->has_value()) l2.vni = static_cast<uint32_t>(**vni);
+  if (subnet != nullptr) {
+    if (!subnet->is_string()) return FieldError("ipam.subnet", "a CIDR string", *subnet);
+    l2.subnet = subnet->get<std::string>();
+  }
+  config.l2 = std::move(l2);
+  return absl::OkStatus();
+}
+
 // Reads the nested objects: dns, prevResult, runtimeConfig, args and GC's attachment list.
 absl::Status ParseNested(const nlohmann::json& json, NetworkConfig& config) {
   if (const nlohmann::json* dns = FindField(json, "dns"); dns != nullptr) {
@@ -244,6 +314,7 @@ absl::StatusOr<NetworkConfig> ParseNetworkConfig(std::string_view text) {
   if (auto status = ParseScalars(json, config); !status.ok()) return status;
   if (auto status = ParseIpam(json, config); !status.ok()) return status;
   if (auto status = ParseNested(json, config); !status.ok()) return status;
+  if (auto status = ParseL2Network(json, config); !status.ok()) return status;
   return config;
 }
 

@@ -44,6 +44,19 @@ struct Attachment {
   bool operator==(const Attachment&) const = default;
 };
 
+// A secondary L2 network, configured as ovs-cni does for Multus: the pod's interface goes on
+// `bridge` as an access port of `vlan`, a trunk of `trunks`, or untagged; with `vni` the
+// bridge's L2 segment is stretched over VXLAN to the other nodes (flood and learn). Addresses
+// come from ipam.subnet, or the interface has none.
+struct L2Network {
+  std::string bridge;
+  std::optional<uint16_t> vlan;  // "vlan": 0..4094
+  std::vector<uint16_t> trunks;  // "trunk": [{"id": N} | {"minID": A, "maxID": B}], sorted
+  std::optional<uint32_t> vni;   // "vni": 1..16777215
+  std::string subnet;            // "ipam": {"subnet": "A.B.C.D/N"}; empty: no address
+  bool operator==(const L2Network&) const = default;
+};
+
 // A parsed, validated Podswitch network configuration.
 struct NetworkConfig {
   std::string cni_version;
@@ -59,6 +72,7 @@ struct NetworkConfig {
   RuntimeConfig runtime_config;
   nlohmann::json args = nlohmann::json::object();  // the config's "args" (args.cni...), raw
   std::optional<std::vector<Attachment>> valid_attachments;  // GC only
+  std::optional<L2Network> l2;  // set when the config names a "bridge": a secondary network
 };
 
 // Parses the stdin config. Errors: 6 when it is not JSON (or not an object), 7 for a missing

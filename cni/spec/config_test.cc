@@ -62,6 +62,24 @@ TEST(NetworkConfigTest, ErrorsHaveTheRightCodeAndNameTheField) {
        R"({"cniVersion": "1.1.0", "name": "n", "type": "p",
            "cni.dev/valid-attachments": [{"containerID": "c"}]})",
        7, "cni.dev/valid-attachments[0].ifname"},
+      {"vlan without bridge", R"({"cniVersion": "1.0.0", "name": "n", "type": "p", "vlan": 10})", 7,
+       "bridge"},
+      {"vlan out of range",
+       R"({"cniVersion": "1.0.0", "name": "n", "type": "p", "bridge": "br1", "vlan": 4095})", 7,
+       "vlan"},
+      {"vlan and trunk",
+       R"({"cniVersion": "1.0.0", "name": "n", "type": "p", "bridge": "br1", "vlan": 10,
+           "trunk": [{"id": 20}]})",
+       7, "trunk"},
+      {"bad trunk range",
+       R"({"cniVersion": "1.0.0", "name": "n", "type": "p", "bridge": "br1",
+           "trunk": [{"minID": 30, "maxID": 20}]})",
+       7, "trunk[0]"},
+      {"vni zero",
+       R"({"cniVersion": "1.0.0", "name": "n", "type": "p", "bridge": "br1", "vni": 0})", 7, "vni"},
+      {"long bridge",
+       R"({"cniVersion": "1.0.0", "name": "n", "type": "p", "bridge": "a-very-long-bridge"})", 7,
+       "bridge"},
       {"dns nameservers not array",
        R"({"cniVersion": "1.0.0", "name": "n", "type": "p", "dns": {"nameservers": "8.8.8.8"}})", 7,
        "dns.nameservers"},
@@ -74,6 +92,24 @@ TEST(NetworkConfigTest, ErrorsHaveTheRightCodeAndNameTheField) {
     EXPECT_NE((error.msg + " " + error.details).find(c.mentioned), std::string::npos)
         << c.name << ": " << error.msg;
   }
+}
+
+TEST(NetworkConfigTest, SecondaryL2NetworkAsOvsCniSpellsIt) {
+  absl::StatusOr<NetworkConfig> vlan = ParseNetworkConfig(
+      R"({"cniVersion": "1.0.0", "name": "v", "type": "podswitch", "bridge": "br-data",
+          "vlan": 100, "ipam": {"type": "podswitch", "subnet": "10.229.0.0/24"}})");
+  ASSERT_TRUE(vlan.ok()) << vlan.status();
+  ASSERT_TRUE(vlan->l2.has_value());
+  EXPECT_EQ(*vlan->l2, (L2Network{.bridge = "br-data", .vlan = 100, .subnet = "10.229.0.0/24"}));
+  absl::StatusOr<NetworkConfig> trunk = ParseNetworkConfig(
+      R"({"cniVersion": "1.0.0", "name": "t", "type": "podswitch", "bridge": "br-data",
+          "trunk": [{"id": 42}, {"minID": 10, "maxID": 12}, {"id": 11}], "vni": 5000})");
+  ASSERT_TRUE(trunk.ok()) << trunk.status();
+  EXPECT_EQ(*trunk->l2, (L2Network{.bridge = "br-data", .trunks = {10, 11, 12, 42}, .vni = 5000}));
+  absl::StatusOr<NetworkConfig> pod_network =
+      ParseNetworkConfig(R"({"cniVersion": "1.0.0", "name": "p", "type": "podswitch"})");
+  ASSERT_TRUE(pod_network.ok());
+  EXPECT_FALSE(pod_network->l2.has_value());
 }
 
 TEST(NetworkConfigTest, MinimalConfigGetsDefaults) {
