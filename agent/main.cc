@@ -18,6 +18,8 @@
 #include "agent/cluster/node_from_flags.h"
 #include "agent/cluster/standalone_dir_source.h"
 #include "agent/ipam/ipam.h"
+#include "agent/overlay/overlay.h"
+#include "agent/overlay/uplink.h"
 #include "agent/podnet/pod_network.h"
 #include "agent/switch/switch_client.h"
 #include "common/metrics_server.h"
@@ -37,6 +39,11 @@ struct Flags {
   std::string metrics = ":9105";
   std::string pod_port_type = "afpacket";
   int mtu = 1450;
+  bool mtu_given = false;  // --mtu on the command line: keep it whatever the uplink says
+  std::string overlay;     // vxlan, none; "" = vxlan when there is a tunnel local IP
+  std::string tunnel_local_ip;
+  uint32_t vni = 1;
+  uint16_t vxlan_port = 4789;
   std::string vhost_dir = "/run/podswitch/vhost";
   std::string log_level = "info";
 };
@@ -86,6 +93,30 @@ int Run(const Flags& flags) {
     return Fail(absl::StrCat("no pod CIDR for node ", node_name, ": define Node ", node_name,
                              " with spec.podCIDR in --standalone-dir, or pass --pod-cidr"));
   }
+  std::string local_ip = flags.tunnel_local_ip.empty() ? node->internal_ip : flags.tunnel_local_ip;
+  bool use_overlay = flags.overlay == "vxlan" || (flags.overlay.empty() && !local_ip.empty());
+  if (use_overlay && local_ip.empty()) {
+    return Fail(absl::StrCat("--overlay=vxlan: node ", node_name,
+                             " has no InternalIP; pass --tunnel-local-ip"));
+  }
+  if (!use_overlay) {
+    spdlog::info(
+        "overlay: none ({}): pods reach this node's pods and the host only",
+        flags.overlay == "none"
+            ? "--overlay=none"
+            : absl::StrCat("node ", node_name, " has no InternalIP and no --tunnel-local-ip"));
+  }
+  int mtu = flags.mtu;
+  if (use_overlay && !flags.mtu_given) {
+    auto uplink = agent::overlay::FindUplink(local_ip);
+    if (uplink.ok()) {
+      mtu = uplink->mtu - agent::overlay::kVxlanOverhead;
+      spdlog::info("pods' MTU {}: uplink {} has MTU {}, VXLAN takes {}", mtu, uplink->name,
+                   uplink->mtu, agent::overlay::kVxlanOverhead);
+    } else {
+      spdlog::info("pods' MTU {} (uplink not found: {})", mtu, uplink.status().ToString());
+    }
+  }
   auto cidr = agent::ipam::Cidr::Parse(node->pod_cidrs.front());
   if (!cidr.ok()) return Fail(absl::StrCat("pod CIDR: ", cidr.status().message()));
   std::error_code error;
@@ -96,16 +127,28 @@ int Run(const Flags& flags) {
   agent::SwitchClient switch_client(flags.switch_socket,
                                     absl::StrCat("podswitch-agent (", node_name, ")"));
   agent::PodNetwork network({.pod_cidr = *cidr,
-                             .mtu = flags.mtu,
+                             .mtu = mtu,
                              .pod_port_type = flags.pod_port_type,
                              .vhost_dir = flags.vhost_dir},
                             ipam->get(), &switch_client);
+
+  std::unique_ptr<agent::overlay::Overlay> overlay;
+  if (use_overlay) {
+    auto created = agent::overlay::Overlay::Create({.node_name = node_name,
+                                                    .local_ip = local_ip,
+                                                    .vni = flags.vni,
+                                                    .dst_port = flags.vxlan_port},
+                                                   &switch_client);
+    if (!created.ok()) return Fail(std::string(created.status().message()));
+    overlay = std::move(*created);
+  }
 
   // The pod network needs podswitchd; keep trying in the background until it answers, then
   // keep watching: a restarted podswitchd recreates the gateway tap blank, so set it up again.
   std::atomic<bool> stopping = false;
   std::thread node_setup([&] {
     bool reconciled = false;
+    bool overlay_started = false;
     for (int attempt = 0; !stopping;) {
       if (!network.NodeIntact()) {
         absl::Status status = network.EnsureNode();
@@ -115,8 +158,15 @@ int Run(const Flags& flags) {
             if (!result.ok()) spdlog::warn("reconcile: {}", result.ToString());
             reconciled = true;
           }
-          spdlog::info("node {} ready: pod CIDR {}, gateway {} on {}", node_name, flags.pod_cidr,
+          spdlog::info("node {} ready: pod CIDR {}, gateway {} on {}", node_name, cidr->ToString(),
                        network.node().gateway_ip, agent::kGatewayPort);
+          // Tunnels need br-int; a podswitchd that came back gets everything checked at once.
+          if (overlay && !overlay_started) {
+            overlay->Start(&store);
+            overlay_started = true;
+          } else if (overlay) {
+            overlay->RequestResync();
+          }
           attempt = 0;
         } else if (attempt++ % 10 == 0) {
           spdlog::warn("node setup: {} (retrying)", status.ToString());
@@ -166,6 +216,7 @@ int Run(const Flags& flags) {
   spdlog::info("signal {}: shutting down", received);
   stopping = true;
   node_setup.join();
+  if (overlay) overlay->Stop();
   if (source) source->Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   if (metrics) metrics->Stop();
@@ -190,12 +241,26 @@ int main(int argc, char** argv) {
   app.add_option("--pod-port-type", f.pod_port_type, "Port type for pod veths: afpacket (socket, no per-node limit) or afxdp (ethdev, at most 31 per node)")
       ->check(CLI::IsMember({"afxdp", "afpacket"}))
       ->capture_default_str();
-  app.add_option("--mtu", f.mtu, "Pods' MTU (uplink MTU - 50)")->capture_default_str();
+  app.add_option("--mtu", f.mtu,
+                 "Pods' MTU (default: the tunnel uplink's MTU - 50 when found, else 1450)");
+  app.add_option("--overlay", f.overlay,
+                 "Pod traffic between nodes: vxlan, or none (default: vxlan when this node has "
+                 "an InternalIP or --tunnel-local-ip)")
+      ->check(CLI::IsMember({"vxlan", "none"}));
+  app.add_option("--tunnel-local-ip", f.tunnel_local_ip,
+                 "This node's VXLAN endpoint address (default: its InternalIP)");
+  app.add_option("--vni", f.vni, "VXLAN network identifier of the cluster")
+      ->check(CLI::Range(0u, 0xffffffu))
+      ->capture_default_str();
+  app.add_option("--vxlan-port", f.vxlan_port, "VXLAN UDP port")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
   app.add_option("--vhost-dir", f.vhost_dir, "Folder of per-pod vhost-user sockets")
       ->capture_default_str();
   app.add_option("--log-level", f.log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  f.mtu_given = app.count("--mtu") > 0;
   spdlog::set_level(spdlog::level::from_str(f.log_level));
   return Run(f);
 }
