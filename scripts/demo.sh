@@ -36,6 +36,7 @@ cleanup() {
   [ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
   [ -n "$switchd_pid" ] && kill "$switchd_pid" 2>/dev/null && wait "$switchd_pid" 2>/dev/null
   ip netns del "$node" 2>/dev/null
+  ip netns del "$tag-underlay" 2>/dev/null
   rm -rf "$work"
   echo "done: namespaces, processes and files removed"
 }
@@ -81,6 +82,13 @@ ls "$work/cluster"
 say "Starting podswitchd and podswitch-agent in network namespace $node"
 ip netns add "$node"
 ip -n "$node" link set lo up
+# The node's uplink (its InternalIP, where VXLAN to other nodes would go) to an underlay
+# namespace standing for the network: the agent's tunnel port finds it by that address.
+ip netns add "$tag-underlay"
+ip -n "$node" link add eth0 type veth peer name "node0" netns "$tag-underlay"
+ip -n "$node" addr add 192.0.2.10/24 dev eth0
+ip -n "$node" link set eth0 up
+ip -n "$tag-underlay" link set node0 up
 ip netns exec "$node" "$bin/podswitchd" --db "$work/conf.db" --socket "$work/switchd.sock" \
   --instance "$tag" --metrics off --log-level warn >"$work/switchd.log" 2>&1 &
 switchd_pid=$!
