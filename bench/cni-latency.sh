@@ -4,6 +4,8 @@
 # (200 sequential ADD+DEL, then 50 concurrent ADDs and DELs; p50/p90/p99).
 # Both plugins run in one node namespace that also holds podswitchd and the agent.
 # Usage: sudo bench/cni-latency.sh [-n CYCLES] [-c CONC]   (run as root, after a build)
+# PODSWITCH_BUILD_DIR picks the build (default build/), AGENT_ARGS adds agent flags
+# (e.g. "--pod-port-type afxdp"). Results and how to read them: bench/README.md.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${PODSWITCH_BUILD_DIR:-$top/build}/bin
@@ -40,5 +42,12 @@ cat >"$work/ref.conf" <<'JSON'
  "ipam":{"type":"host-local","ranges":[[{"subnet":"10.226.0.0/16"}]],
          "routes":[{"dst":"0.0.0.0/0"}],"dataDir":"/var/lib/cni/cnp-bench-networks"}}
 JSON
+echo "podswitch: $bin ($(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown))" \
+  "agent args: ${AGENT_ARGS:-none}"
 bash "$shared/bench/cni/bench-ref-bridge.sh" -N "$node" "$@" \
-  ref-bridge="$work/ref.conf" podswitch="$work/podswitch.conf@$bin/podswitch-cni"
+  ref-bridge="$work/ref.conf" podswitch="$work/podswitch.conf@$bin/podswitch-cni" | tee "$work/table"
+# A failed call is explained by the daemons' logs, which go with the work directory.
+if awk '$1 == "podswitch" && $4 != 0 { bad = 1 } END { exit !bad }' "$work/table"; then
+  echo "--- podswitch calls failed; last lines of the agent's and podswitchd's logs:"
+  tail -n 20 "$work/agent.log" "$work/switchd.log"
+fi

@@ -302,39 +302,6 @@ TEST_F(PodWiringTest, InterfaceNameConflictInThePodFailsCleanly) {
   EXPECT_TRUE(LinkExists("eth0", pod.name()));
 }
 
-TEST_F(PodWiringTest, GratuitousArpLeavesThePod) {
-  ScopedNetns pod;
-  PodInterfaceConfig config = Config(pod, 9);
-  ScopedHostLink cleanup(HostVethName(config.container_id));
-  absl::StatusOr<PodInterface> wired = SetupPodInterface(config);
-  ASSERT_TRUE(wired.ok()) << wired.status();
-
-  UniqueFd listener(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ARP)));
-  ASSERT_TRUE(listener.valid());
-  sockaddr_ll bind_to{};
-  bind_to.sll_family = AF_PACKET;
-  bind_to.sll_protocol = htons(ETH_P_ARP);
-  bind_to.sll_ifindex = wired->host_ifindex;
-  ASSERT_EQ(bind(listener.get(), reinterpret_cast<sockaddr*>(&bind_to), sizeof(bind_to)), 0);
-
-  ASSERT_TRUE(SendGratuitousArp(pod.path(), "eth0", config.ip).ok());
-  pollfd ready{.fd = listener.get(), .events = POLLIN, .revents = 0};
-  ASSERT_EQ(poll(&ready, 1, 2000), 1) << "no ARP on " << wired->host_ifname;
-  std::array<uint8_t, 128> frame{};
-  ssize_t n = recv(listener.get(), frame.data(), frame.size(), 0);
-  ASSERT_GE(n, 42);
-  const uint8_t broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-  const uint8_t mac[6] = {0x0a, 0x58, 10, 251, 9, 10};
-  const uint8_t ip[4] = {10, 251, 9, 10};
-  EXPECT_EQ(std::memcmp(frame.data(), broadcast, 6), 0);
-  EXPECT_EQ(std::memcmp(frame.data() + 6, mac, 6), 0);
-  EXPECT_EQ(frame[12], 0x08);
-  EXPECT_EQ(frame[13], 0x06);
-  EXPECT_EQ(std::memcmp(frame.data() + 22, mac, 6), 0);  // sender MAC
-  EXPECT_EQ(std::memcmp(frame.data() + 28, ip, 4), 0);   // sender IP
-  EXPECT_EQ(std::memcmp(frame.data() + 38, ip, 4), 0);   // target IP = sender IP
-}
-
 // The trap of the issue: with tx checksum offload on, a veth hands the switch TCP segments
 // whose checksum was left to "hardware". What leaves the pod must carry a complete checksum.
 TEST_F(PodWiringTest, TcpLeavesThePodWithACompleteChecksum) {

@@ -191,12 +191,4 @@ absl::Status CheckPodInterface(const PodInterfaceConfig& config) {
                     [&] { return internal::CheckPodSide(config); });
 }
 
-absl::Status SendGratuitousArp(const std::string& netns_path, const std::string& ifname,
-                               ipam::Ipv4Address ip) {
-  absl::StatusOr<UniqueFd> netns = OpenNetns(netns_path);
-  if (!netns.ok()) return netns.status();
-  return RunInNetns(netns->get(), netns_path,
-                    [&] { return internal::SendGratuitousArpHere(ifname, netns_path, ip); });
-}
-
 }  // namespace podswitch::agent::netlink

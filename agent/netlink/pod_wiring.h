@@ -61,8 +61,7 @@ std::string PodMacAddress(ipam::Ipv4Address ip);
 // "open netns /var/run/netns/x: No such file or directory". Setup always starts afresh: a
 // host veth left by an earlier attempt for the same container (agent killed mid-ADD, or a
 // repeated ADD) is deleted first, together with its pod end; a caller wanting ADD to be a
-// no-op for a complete interface checks with CheckPodInterface first. Also sends one
-// gratuitous ARP from the pod.
+// no-op for a complete interface checks with CheckPodInterface first.
 absl::StatusOr<PodInterface> SetupPodInterface(const PodInterfaceConfig& config);
 
 // Removes the pod's interface: deletes the host veth (which deletes its pod end with it), and,
@@ -76,11 +75,5 @@ absl::Status DeletePodInterface(std::string_view container_id, const std::string
 // veth, interface, address, default route) or FAILED_PRECONDITION naming what differs (MTU,
 // MAC, link down, tx checksum offload back on), with the expected and the actual value.
 absl::Status CheckPodInterface(const PodInterfaceConfig& config);
-
-// Sends one gratuitous ARP (an ARP request for its own address, from its own MAC, to
-// broadcast) out of the pod's interface, so the switch and peers learn the pod at once; the
-// CNI service calls it again once the host end is attached to br-int.
-absl::Status SendGratuitousArp(const std::string& netns_path, const std::string& ifname,
-                               ipam::Ipv4Address ip);
 
 }  // namespace podswitch::agent::netlink

@@ -109,7 +109,12 @@ absl::StatusOr<cni::Result> PodNetwork::Add(const cni::CniInvocation& invocation
 }
 
 absl::StatusOr<cni::Result> PodNetwork::AddLocked(const cni::CniInvocation& invocation) {
+  const absl::Time start = absl::Now();
   const cni::CniEnv& env = invocation.env;
+  // IPAM allocates first and releases last, so an attachment it does not know has nothing
+  // left anywhere: a new pod goes straight to veth, port and flows. A known one is a repeated
+  // or retried ADD and finds what is already there (complete, half made, or stale).
+  const bool retry = ipam_->Get(env.container_id, env.ifname).has_value();
   auto allocation =
       ipam_->Allocate(env.container_id, env.ifname, env.args.pod_namespace, env.args.pod_name);
   if (!allocation.ok()) {
@@ -146,13 +151,23 @@ absl::StatusOr<cni::Result> PodNetwork::AddLocked(const cni::CniInvocation& invo
                                        .prefix_len = prefix,
                                        .gateway = ipam_->gateway(),
                                        .mtu = mtu};
-    auto existing = switch_->GetPort(port_name);
-    bool complete =
-        netlink::CheckPodInterface(config).ok() && existing.ok() && existing->link_state() == "up";
+    bool complete = false;
+    if (retry) {
+      auto existing = switch_->GetPort(port_name);
+      complete = netlink::CheckPodInterface(config).ok() && existing.ok() &&
+                 existing->link_state() == "up";
+      // A port left by an earlier attempt refers to a veth about to be replaced.
+      if (!complete && existing.ok()) {
+        absl::Status stale =
+            switch_->DeletePortAndFlows(kIntegrationBridge, port_name, PodFlowCookie(port_name));
+        if (!stale.ok()) {
+          return SwitchError(stale, ErrorCode::kInterfaceSetupFailed,
+                             absl::StrCat("delete stale port ", port_name));
+        }
+      }
+    }
     std::string host_mac;
     if (!complete) {
-      // A port left by an earlier attempt refers to a veth about to be replaced.
-      if (existing.ok()) PODSWITCH_RETURN_IF_ERROR(switch_->DeletePort(port_name));
       auto wired = netlink::SetupPodInterface(config);
       if (!wired.ok()) {
         return CniStatus(ErrorCode::kInterfaceSetupFailed, std::string(wired.status().message()));
@@ -163,24 +178,29 @@ absl::StatusOr<cni::Result> PodNetwork::AddLocked(const cni::CniInvocation& invo
     result.interfaces.push_back({.name = port_name, .mac = host_mac});
     result.interfaces.push_back({.name = env.ifname, .mac = mac, .mtu = mtu, .sandbox = env.netns});
   }
-  auto attached = switch_->EnsurePort(port);
+  // The port and its flows in one podswitchd transaction: the port never exists without its
+  // spoof guard.
+  const std::vector<std::string> flows =
+      PodFlows(node_, {.port = port_name, .ip = allocation->ip.ToString(), .mac = mac});
+  auto attached = switch_->CreatePort(port, flows, /*may_exist=*/retry);
+  if (absl::IsAlreadyExists(attached.status())) {
+    // Only a port IPAM forgot (the agent's state lost its newest commits in a power loss)
+    // can be in the way of a new pod: it refers to an interface that is gone.
+    spdlog::warn("ADD {}: replacing a stale port {}", env.container_id.substr(0, 12), port_name);
+    absl::Status stale =
+        switch_->DeletePortAndFlows(kIntegrationBridge, port_name, PodFlowCookie(port_name));
+    attached = stale.ok() ? switch_->CreatePort(port, flows, /*may_exist=*/false) : stale;
+  }
   if (!attached.ok()) {
-    return SwitchError(attached.status(), ErrorCode::kInterfaceSetupFailed,
+    return SwitchError(attached.status(),
+                       absl::IsInvalidArgument(attached.status())
+                           ? ErrorCode::kFlowSetupFailed
+                           : ErrorCode::kInterfaceSetupFailed,
                        absl::StrCat("attach ", port_name, " to ", kIntegrationBridge));
   }
   if (attached->link_state() != "up") {
     return CniStatus(ErrorCode::kInterfaceSetupFailed,
                      absl::StrCat("podswitchd could not open port ", port_name), attached->error());
-  }
-  absl::Status flows = switch_->AddFlows(
-      kIntegrationBridge,
-      PodFlows(node_, {.port = port_name, .ip = allocation->ip.ToString(), .mac = mac}));
-  if (!flows.ok()) {
-    return SwitchError(flows, ErrorCode::kFlowSetupFailed,
-                       absl::StrCat("install flows of ", port_name));
-  }
-  if (invocation.interface_type == cni::InterfaceType::kVeth) {
-    (void)netlink::SendGratuitousArp(env.netns, env.ifname, allocation->ip);
   }
   int pod_if = static_cast<int>(result.interfaces.size()) - 1;
   result.ips.push_back({.address = absl::StrCat(allocation->ip.ToString(), "/", prefix),
@@ -188,20 +208,17 @@ absl::StatusOr<cni::Result> PodNetwork::AddLocked(const cni::CniInvocation& invo
                         .interface = pod_if});
   result.routes.push_back({.dst = "0.0.0.0/0", .gw = node_.gateway_ip});
   result.dns = invocation.config.dns;
-  spdlog::info("ADD {} {}/{} ({}): {} on {}", env.container_id.substr(0, 12),
+  spdlog::info("ADD {} {}/{} ({}): {} on {} in {:.1f} ms", env.container_id.substr(0, 12),
                env.args.pod_namespace, env.args.pod_name, port.type(), allocation->ip.ToString(),
-               port_name);
+               port_name, absl::ToDoubleMilliseconds(absl::Now() - start));
   return result;
 }
 
 absl::Status PodNetwork::Teardown(const std::string& container_id, const std::string& ifname,
                                   const std::string& netns) {
   const std::string port_name = netlink::HostVethName(container_id, ifname);
-  absl::Status flows = switch_->DeleteFlowsByCookie(kIntegrationBridge, PodFlowCookie(port_name));
-  if (!flows.ok() && !absl::IsNotFound(flows)) {
-    return SwitchError(flows, ErrorCode::kTryAgainLater, "delete flows of " + port_name);
-  }
-  absl::Status port = switch_->DeletePort(port_name);
+  absl::Status port =
+      switch_->DeletePortAndFlows(kIntegrationBridge, port_name, PodFlowCookie(port_name));
   if (!port.ok()) return SwitchError(port, ErrorCode::kTryAgainLater, "delete port " + port_name);
   absl::Status wiring = netlink::DeletePodInterface(container_id, netns, ifname);
   if (!wiring.ok()) {
@@ -318,8 +335,7 @@ absl::Status PodNetwork::Reconcile() {
   for (const auto& port : ports) {
     if (!absl::StartsWith(port.name(), kPortPrefix) || owned.contains(port.name())) continue;
     spdlog::info("reconcile: removing stale port {}", port.name());
-    (void)switch_->DeleteFlowsByCookie(kIntegrationBridge, PodFlowCookie(port.name()));
-    (void)switch_->DeletePort(port.name());
+    (void)switch_->DeletePortAndFlows(kIntegrationBridge, port.name(), PodFlowCookie(port.name()));
   }
   return absl::OkStatus();
 }

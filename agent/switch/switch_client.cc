@@ -23,6 +23,11 @@ absl::Status FromGrpc(const grpc::Status& status, std::string_view call,
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()), message);
 }
 
+// The del-flows filter of the flows with exactly this cookie.
+std::string CookieFilter(uint64_t cookie) {
+  return absl::StrCat("cookie=0x", absl::Hex(cookie), "/-1");
+}
+
 }  // namespace
 
 SwitchClient::SwitchClient(std::string socket, std::string client_name, absl::Duration deadline)
@@ -63,13 +68,24 @@ absl::Status SwitchClient::EnsureBridge(const std::string& bridge) {
 }
 
 absl::StatusOr<v1::Port> SwitchClient::EnsurePort(const v1::Port& port) {
+  return CreatePort(port, {}, /*may_exist=*/true);
+}
+
+absl::StatusOr<v1::Port> SwitchClient::CreatePort(const v1::Port& port,
+                                                  const std::vector<std::string>& flows,
+                                                  bool may_exist) {
   v1::CreatePortRequest request;
   *request.mutable_port() = port;
-  request.set_may_exist(true);
+  request.set_may_exist(may_exist);
+  for (const std::string& flow : flows) request.add_flows(flow);
   request.set_client(client_name_);
   v1::CreatePortResponse response;
   grpc::Status status = stub_->CreatePort(Context().get(), request, &response);
   if (!status.ok()) return FromGrpc(status, "CreatePort " + port.name(), socket_);
+  if (!flows.empty() && !response.has_added_flows()) {
+    // A podswitchd older than CreatePort's flows ignored them.
+    if (absl::Status added = AddFlows(port.bridge(), flows); !added.ok()) return added;
+  }
   return response.port();
 }
 
@@ -90,6 +106,23 @@ absl::Status SwitchClient::DeletePort(const std::string& name) {
   v1::DeletePortResponse response;
   return FromGrpc(stub_->DeletePort(Context().get(), request, &response), "DeletePort " + name,
                   socket_);
+}
+
+absl::Status SwitchClient::DeletePortAndFlows(const std::string& bridge, const std::string& name,
+                                              uint64_t flow_cookie) {
+  v1::DeletePortRequest request;
+  request.set_name(name);
+  request.set_bridge(bridge);
+  request.set_if_exists(true);
+  request.set_delete_flows(CookieFilter(flow_cookie));
+  request.set_client(client_name_);
+  v1::DeletePortResponse response;
+  grpc::Status status = stub_->DeletePort(Context().get(), request, &response);
+  if (!status.ok()) return FromGrpc(status, "DeletePort " + name, socket_);
+  // A podswitchd older than DeletePort's delete_flows ignored it.
+  if (response.has_deleted_flows()) return absl::OkStatus();
+  absl::Status flows = DeleteFlowsByCookie(bridge, flow_cookie);
+  return absl::IsNotFound(flows) ? absl::OkStatus() : flows;  // no bridge: no flows either
 }
 
 absl::StatusOr<std::vector<v1::Port>> SwitchClient::ListPorts(const std::string& bridge) {
@@ -114,7 +147,7 @@ absl::Status SwitchClient::AddFlows(const std::string& bridge,
 absl::Status SwitchClient::DeleteFlowsByCookie(const std::string& bridge, uint64_t cookie) {
   v1::DeleteFlowsRequest request;
   request.set_bridge(bridge);
-  request.set_filter(absl::StrCat("cookie=0x", absl::Hex(cookie), "/-1"));
+  request.set_filter(CookieFilter(cookie));
   request.set_client(client_name_);
   v1::DeleteFlowsResponse response;
   return FromGrpc(stub_->DeleteFlows(Context().get(), request, &response), "DeleteFlows", socket_);

@@ -24,8 +24,18 @@ class SwitchClient {
   absl::Status EnsureBridge(const std::string& bridge);
   // Creates the port, or returns the existing one of that name (may_exist).
   absl::StatusOr<switchd::v1::Port> EnsurePort(const switchd::v1::Port& port);
+  // Creates the port together with `flows` (add-flow texts that may name it) in one
+  // podswitchd transaction: ALREADY_EXISTS when the name is taken and !may_exist; with
+  // may_exist an existing port is returned and the flows are added to it.
+  absl::StatusOr<switchd::v1::Port> CreatePort(const switchd::v1::Port& port,
+                                               const std::vector<std::string>& flows,
+                                               bool may_exist);
   absl::StatusOr<switchd::v1::Port> GetPort(const std::string& name);
   absl::Status DeletePort(const std::string& name);  // OK when already gone
+  // Deletes the port of `bridge` and every flow with exactly `flow_cookie` in one podswitchd
+  // transaction; OK when either is already gone.
+  absl::Status DeletePortAndFlows(const std::string& bridge, const std::string& name,
+                                  uint64_t flow_cookie);
   absl::StatusOr<std::vector<switchd::v1::Port>> ListPorts(const std::string& bridge);
   absl::Status AddFlows(const std::string& bridge, const std::vector<std::string>& flows);
   // Deletes every flow with exactly this cookie (all tables).

@@ -10,6 +10,7 @@
 #include "dataplane/core/flow/flow_syntax.h"
 #include "dataplane/core/packet/packet_parser.h"
 #include "dataplane/core/pipeline/pipeline.h"
+#include "dataplane/dpdk/ethdev_port.h"
 #include "spdlog/spdlog.h"
 
 namespace podswitch::switchd {
@@ -31,9 +32,10 @@ core::PortVlanConfig VlanConfigOf(const config::Port& port) {
   return vlan;
 }
 
-// Flows with timeouts live only in the datapath: they are meant to go away by themselves.
-bool IsPersistent(const core::FlowRule& rule) {
-  return rule.idle_timeout == 0 && rule.hard_timeout == 0;
+// Ports DPDK ethdevs back (af_xdp, vhost-user, tap, ring, null); the others are kernel sockets.
+bool IsEthdevType(const std::string& type) {
+  const std::vector<std::string>& types = dpdk::EthdevPort::Types();
+  return std::find(types.begin(), types.end(), type) != types.end();
 }
 
 std::string Describe(const config::Port& port) {
@@ -81,58 +83,84 @@ absl::Status SwitchController::Restore() {
   return absl::OkStatus();
 }
 
-absl::Status SwitchController::InstallFlowsFromDb(const std::string& bridge) {
-  PODSWITCH_ASSIGN_OR_RETURN(std::vector<config::Flow> flows, db_->ListFlows(bridge));
-  std::vector<core::FlowSpec> specs;
-  for (const config::Flow& flow : flows) {
-    auto spec = core::ParseFlow(flow.text, core::FlowTextMode::kAdd);
-    if (!spec.ok()) {
-      spdlog::error("flow {} of {} in the database does not parse, skipped: {}", flow.id, bridge,
-                    spec.status().ToString());
-      continue;
-    }
-    specs.push_back(*std::move(spec));
+absl::StatusOr<std::unique_ptr<dpdk::Port>> SwitchController::OpenPort(const config::Port& port) {
+  dpdk::PortSpec spec{port.name, port.type, port.options};
+  if (IsEthdevType(port.type)) {
+    absl::MutexLock lock(&ethdev_mu_);
+    return dpdk::Port::Open(spec, pool_);
   }
-  return datapath_->RunOnBridge(bridge, [&](BridgeContext& b) {
-    for (const core::FlowSpec& spec : specs) {
-      if (absl::Status status = b.pipeline().AddFlow(spec, b.now_ms()); !status.ok()) {
-        spdlog::error("flow of {} refused by the pipeline: {}", bridge, status.ToString());
-      }
-    }
-  });
+  return dpdk::Port::Open(spec, pool_);
+}
+
+void SwitchController::ClosePort(std::unique_ptr<dpdk::Port> port) {
+  if (port == nullptr) return;
+  // An ethdev port is closed before the call returns: the next port may need what it holds
+  // (a vhost-user socket path, a tap's name, an af_xdp queue).
+  if (IsEthdevType(port->type())) {
+    absl::MutexLock lock(&ethdev_mu_);
+    port.reset();
+    return;
+  }
+  closer_.Close(std::move(port));
 }
 
 absl::Status SwitchController::OpenAndAttach(const config::Port& port) {
   PortRuntime& runtime = runtime_[port.name];
-  if (runtime.attached) return absl::OkStatus();
+  if (runtime.attached || opening_.contains(port.name)) return absl::OkStatus();
   if (!port.admin_up) {
     runtime.error = "admin down";
     return absl::OkStatus();
   }
-  dpdk::PortSpec spec{port.name, port.type, port.options};
-  auto opened = dpdk::Port::Open(spec, pool_);
+  runtime.error = "opening";
+  const uint64_t token = ++next_open_token_;
+  opening_[port.name] = token;
+  mu_.Unlock();
+  absl::StatusOr<std::unique_ptr<dpdk::Port>> opened = OpenPort(port);
+  mu_.Lock();
+  // While mu_ was released the port may have been deleted, deleted and added again, or
+  // reconfigured to be reopened: each of those forgot this open (its token is gone).
+  auto still = opening_.find(port.name);
+  if (still == opening_.end() || still->second != token) {
+    mu_.Unlock();
+    if (opened.ok()) ClosePort(*std::move(opened));
+    mu_.Lock();
+    return absl::AbortedError(
+        absl::StrCat("port ", port.name, " changed while it was being opened"));
+  }
+  opening_.erase(still);
+  PortRuntime& now = runtime_[port.name];
   if (!opened.ok()) {
-    runtime.error = std::string(opened.status().message());
+    now.error = std::string(opened.status().message());
     return opened.status();
   }
-  absl::Status attached =
-      datapath_->AttachPort(port.bridge, port.ofport, *std::move(opened), VlanConfigOf(port));
+  // The VLAN columns may have changed meanwhile (they do not need a reopen): use the stored
+  // ones.
+  absl::StatusOr<config::Port> current = db_->GetPort(port.name);
+  absl::Status attached = datapath_->AttachPort(port.bridge, port.ofport, *std::move(opened),
+                                                VlanConfigOf(current.ok() ? *current : port));
   if (!attached.ok()) {
-    runtime.error = std::string(attached.message());
+    now.error = std::string(attached.message());
     return attached;
   }
-  runtime = PortRuntime{.attached = true};
+  now = PortRuntime{.attached = true};
   return absl::OkStatus();
 }
 
-void SwitchController::DetachIfAttached(const config::Port& port) {
+std::unique_ptr<dpdk::Port> SwitchController::DetachIfAttached(const config::Port& port) {
   auto it = runtime_.find(port.name);
-  if (it == runtime_.end()) return;
+  if (it == runtime_.end()) return nullptr;
+  std::unique_ptr<dpdk::Port> detached;
   if (it->second.attached) {
-    auto detached = datapath_->DetachPort(port.bridge, port.ofport);
-    if (!detached.ok()) spdlog::warn("detach {}: {}", port.name, detached.status().ToString());
+    auto taken = datapath_->DetachPort(port.bridge, port.ofport);
+    if (taken.ok()) {
+      detached = *std::move(taken);
+    } else {
+      spdlog::warn("detach {}: {}", port.name, taken.status().ToString());
+    }
   }
   runtime_.erase(it);
+  opening_.erase(port.name);  // an open in flight finds its token gone and closes the port
+  return detached;
 }
 
 absl::Status SwitchController::RequireBridge(const std::string& bridge) {
@@ -161,15 +189,25 @@ absl::Status SwitchController::DeleteBridge(std::string_view client, const std::
   PODSWITCH_RETURN_IF_ERROR(
       db_->Transact(client, absl::StrCat("del-br ", name),
                     [&](config::ConfigTxn& txn) { return txn.DeleteBridge(name); }));
-  for (const config::Port& port : ports) runtime_.erase(port.name);
+  for (const config::Port& port : ports) {
+    runtime_.erase(port.name);
+    opening_.erase(port.name);
+  }
+  flow_rows_.ForgetBridge(name);
   return datapath_->DeleteBridge(name);
 }
 
 absl::StatusOr<config::Port> SwitchController::CreatePort(std::string_view client,
-                                                          config::Port port, bool may_exist) {
+                                                          config::Port port, bool may_exist,
+                                                          const std::vector<std::string>& flows) {
   absl::MutexLock lock(&mu_);
   if (may_exist) {
-    if (auto existing = db_->GetPort(port.name); existing.ok()) return *existing;
+    if (auto existing = db_->GetPort(port.name); existing.ok()) {
+      if (!flows.empty()) {
+        PODSWITCH_RETURN_IF_ERROR(AddFlowsLocked(client, existing->bridge, flows).status());
+      }
+      return *existing;
+    }
   }
   if (std::find(dpdk::Port::ValidTypes().begin(), dpdk::Port::ValidTypes().end(), port.type) ==
       dpdk::Port::ValidTypes().end()) {
@@ -177,11 +215,26 @@ absl::StatusOr<config::Port> SwitchController::CreatePort(std::string_view clien
         absl::StrCat("type: \"", port.type, "\" is not a port type this podswitchd supports (",
                      absl::StrJoin(dpdk::Port::ValidTypes(), ", "), ")"));
   }
+  std::string summary = Describe(port);
+  if (!flows.empty()) absl::StrAppend(&summary, " with ", flows.size(), " flow(s)");
+  std::vector<core::FlowSpec> specs;
+  FlowRowChanges changes(flow_rows_, port.bridge);
   PODSWITCH_RETURN_IF_ERROR(
-      db_->Transact(client, Describe(port), [&](config::ConfigTxn& txn) -> absl::Status {
+      db_->Transact(client, summary, [&](config::ConfigTxn& txn) -> absl::Status {
         PODSWITCH_ASSIGN_OR_RETURN(port.ofport, txn.AddPort(port));
-        return absl::OkStatus();
+        if (flows.empty()) return absl::OkStatus();
+        // The flows may name the new port, which only this transaction sees yet.
+        core::PortNameResolver resolver = [&](std::string_view name) -> std::optional<uint32_t> {
+          absl::StatusOr<config::Port> named = txn.GetPort(name);
+          if (!named.ok() || named->bridge != port.bridge) return std::nullopt;
+          return named->ofport;
+        };
+        PODSWITCH_ASSIGN_OR_RETURN(specs, ParseFlowsToAdd(port.bridge, flows, resolver));
+        PlanFlowRows(specs, changes);
+        return changes.Write(txn);
       }));
+  changes.Apply(flow_rows_);
+  PODSWITCH_RETURN_IF_ERROR(InstallFlows(port.bridge, specs));
   PODSWITCH_ASSIGN_OR_RETURN(config::Port stored, db_->GetPort(port.name));
   if (absl::Status status = OpenAndAttach(stored); !status.ok()) {
     spdlog::warn("port {} added to {} but not attached: {}", stored.name, stored.bridge,
@@ -190,26 +243,65 @@ absl::StatusOr<config::Port> SwitchController::CreatePort(std::string_view clien
   return stored;
 }
 
-absl::Status SwitchController::DeletePort(std::string_view client, const std::string& name,
-                                          const std::string& bridge, bool if_exists) {
-  absl::MutexLock lock(&mu_);
-  auto port = db_->GetPort(name);
-  if (!port.ok()) {
-    if (if_exists && absl::IsNotFound(port.status())) return absl::OkStatus();
-    if (absl::IsNotFound(port.status())) {
-      return absl::NotFoundError(absl::StrCat("no port named ", name));
-    }
-    return port.status();
+absl::StatusOr<size_t> SwitchController::DeletePort(
+    std::string_view client, const std::string& name, const std::string& bridge, bool if_exists,
+    const std::optional<std::string>& delete_flows) {
+  absl::StatusOr<DeletedPort> deleted;
+  {
+    absl::MutexLock lock(&mu_);
+    deleted = DeletePortLocked(client, name, bridge, if_exists, delete_flows);
   }
-  if (!bridge.empty() && port->bridge != bridge) {
+  if (!deleted.ok()) return deleted.status();
+  ClosePort(std::move(deleted->port));
+  return deleted->flows;
+}
+
+absl::StatusOr<SwitchController::DeletedPort> SwitchController::DeletePortLocked(
+    std::string_view client, const std::string& name, const std::string& bridge, bool if_exists,
+    const std::optional<std::string>& delete_flows) {
+  auto port = db_->GetPort(name);
+  if (!port.ok() && !absl::IsNotFound(port.status())) return port.status();
+  if (!port.ok() && !if_exists) return absl::NotFoundError(absl::StrCat("no port named ", name));
+  if (port.ok() && !bridge.empty() && port->bridge != bridge) {
     return absl::NotFoundError(absl::StrCat("bridge ", bridge, " does not have a port ", name,
                                             " (it is on ", port->bridge, ")"));
   }
-  PODSWITCH_RETURN_IF_ERROR(
-      db_->Transact(client, absl::StrCat("del-port ", port->bridge, " ", name),
-                    [&](config::ConfigTxn& txn) { return txn.DeletePort(name); }));
-  DetachIfAttached(*port);
-  return absl::OkStatus();
+  const std::string& flows_bridge = port.ok() ? port->bridge : bridge;
+  std::optional<core::FlowFilter> filter;
+  FlowRowChanges changes(flow_rows_, flows_bridge);
+  if (delete_flows) {
+    if (flows_bridge.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("delete_flows: port ", name, " does not exist; name its bridge"));
+    }
+    if (!port.ok()) {  // if_exists: without the bridge there are no flows to delete either
+      absl::Status has_bridge = RequireBridge(flows_bridge);
+      if (absl::IsNotFound(has_bridge)) return DeletedPort{};
+      PODSWITCH_RETURN_IF_ERROR(has_bridge);
+    }
+    PODSWITCH_ASSIGN_OR_RETURN(filter, ParseFlowFilter(flows_bridge, *delete_flows, false));
+    PODSWITCH_RETURN_IF_ERROR(PlanFlowDeletes(flows_bridge, *filter, changes));
+  }
+  if (port.ok() || !changes.empty()) {
+    std::string summary = port.ok() ? absl::StrCat("del-port ", port->bridge, " ", name)
+                                    : absl::StrCat("del-flows ", flows_bridge);
+    if (delete_flows) absl::StrAppend(&summary, " (flows ", *delete_flows, ")");
+    PODSWITCH_RETURN_IF_ERROR(
+        db_->Transact(client, summary, [&](config::ConfigTxn& txn) -> absl::Status {
+          if (port.ok()) PODSWITCH_RETURN_IF_ERROR(txn.DeletePort(name));
+          return changes.Write(txn);
+        }));
+    changes.Apply(flow_rows_);
+  }
+  DeletedPort deleted;
+  if (filter) {
+    PODSWITCH_ASSIGN_OR_RETURN(deleted.flows,
+                               datapath_->RunOnBridge(flows_bridge, [&](BridgeContext& b) {
+                                 return b.pipeline().DeleteFlows(*filter);
+                               }));
+  }
+  if (port.ok()) deleted.port = DetachIfAttached(*port);
+  return deleted;
 }
 
 absl::StatusOr<config::Port> SwitchController::UpdatePort(
@@ -225,186 +317,13 @@ absl::StatusOr<config::Port> SwitchController::UpdatePort(
   PODSWITCH_ASSIGN_OR_RETURN(after, db_->GetPort(name));
   bool reopen = after.options != before.options || after.admin_up != before.admin_up;
   if (reopen) {
-    DetachIfAttached(before);
+    DetachIfAttached(before).reset();  // closed first: the new one may need what it holds
     (void)OpenAndAttach(after);
   } else if (runtime_[name].attached) {
     PODSWITCH_RETURN_IF_ERROR(
         datapath_->SetPortVlan(after.bridge, after.ofport, VlanConfigOf(after)));
   }
   return after;
-}
-
-// ---- flows -----------------------------------------------------------------------------
-
-absl::StatusOr<std::vector<std::string>> SwitchController::PersistentFlowTexts(
-    const std::string& bridge) {
-  return datapath_->RunOnBridge(bridge, [](BridgeContext& b) {
-    std::vector<std::string> texts;
-    for (const core::FlowRule* rule : b.pipeline().DumpFlows({})) {
-      if (IsPersistent(*rule)) texts.push_back(core::FormatFlow(core::SpecFromRule(*rule)));
-    }
-    return texts;
-  });
-}
-
-// Port names in flows (in_port=pod1, output:pod1) resolve against the bridge's ports.
-static core::PortNameResolver ResolverFor(const std::vector<config::Port>& ports) {
-  return [ports](std::string_view name) -> std::optional<uint32_t> {
-    for (const config::Port& port : ports) {
-      if (port.name == name) return port.ofport;
-    }
-    return std::nullopt;
-  };
-}
-
-absl::StatusOr<size_t> SwitchController::AddFlows(std::string_view client,
-                                                  const std::string& bridge,
-                                                  const std::vector<std::string>& texts) {
-  absl::MutexLock lock(&mu_);
-  PODSWITCH_RETURN_IF_ERROR(RequireBridge(bridge));
-  PODSWITCH_ASSIGN_OR_RETURN(std::vector<config::Port> ports, db_->ListPorts(bridge));
-  auto resolver = ResolverFor(ports);
-  std::vector<core::FlowSpec> specs;
-  for (size_t i = 0; i < texts.size(); ++i) {
-    auto spec = core::ParseFlow(texts[i], core::FlowTextMode::kAdd, resolver);
-    if (!spec.ok()) {
-      return absl::InvalidArgumentError(
-          texts.size() == 1 ? std::string(spec.status().message())
-                            : absl::StrCat("flow ", i + 1, ": ", spec.status().message()));
-    }
-    specs.push_back(*std::move(spec));
-  }
-  // The flow set after the change, computed without changing anything yet.
-  auto next = datapath_->RunOnBridge(
-      bridge, [&](BridgeContext& b) -> absl::StatusOr<std::vector<std::string>> {
-        core::Pipeline& pipeline = b.pipeline();
-        std::vector<std::pair<core::FlowSpec, bool>> result;  // spec, persistent
-        for (const core::FlowRule* rule : pipeline.DumpFlows({})) {
-          result.push_back({core::SpecFromRule(*rule), IsPersistent(*rule)});
-        }
-        for (size_t i = 0; i < specs.size(); ++i) {
-          if (absl::Status status = pipeline.CheckFlow(specs[i]); !status.ok()) {
-            return absl::InvalidArgumentError(absl::StrCat("flow ", i + 1, ": ", status.message()));
-          }
-          core::Match normalized = specs[i].match;
-          normalized.Normalize();
-          std::erase_if(result, [&](const auto& entry) {
-            return entry.first.table == specs[i].table &&
-                   entry.first.priority == specs[i].priority && entry.first.match == normalized;
-          });
-          result.push_back({specs[i], specs[i].idle_timeout == 0 && specs[i].hard_timeout == 0});
-        }
-        std::vector<std::string> persistent;
-        for (const auto& [spec, keep] : result) {
-          if (keep) persistent.push_back(core::FormatFlow(spec));
-        }
-        return persistent;
-      });
-  if (!next.ok()) return next.status();
-  std::string summary = texts.size() == 1
-                            ? absl::StrCat("add-flow ", bridge, " ", texts[0])
-                            : absl::StrCat("add-flows ", bridge, " (", texts.size(), " flows)");
-  PODSWITCH_RETURN_IF_ERROR(db_->Transact(
-      client, summary, [&](config::ConfigTxn& txn) { return txn.ReplaceFlows(bridge, *next); }));
-  PODSWITCH_RETURN_IF_ERROR(datapath_->RunOnBridge(bridge, [&](BridgeContext& b) {
-    for (const core::FlowSpec& spec : specs) {
-      PODSWITCH_RETURN_IF_ERROR(b.pipeline().AddFlow(spec, b.now_ms()));
-    }
-    return absl::OkStatus();
-  }));
-  return specs.size();
-}
-
-absl::StatusOr<size_t> SwitchController::ModifyFlows(std::string_view client,
-                                                     const std::string& bridge,
-                                                     const std::string& text, bool strict) {
-  absl::MutexLock lock(&mu_);
-  PODSWITCH_RETURN_IF_ERROR(RequireBridge(bridge));
-  PODSWITCH_ASSIGN_OR_RETURN(std::vector<config::Port> ports, db_->ListPorts(bridge));
-  PODSWITCH_ASSIGN_OR_RETURN(
-      core::FlowSpec spec, core::ParseFlow(text, core::FlowTextMode::kModify, ResolverFor(ports)));
-  core::FlowFilter filter = core::FilterFromSpec(spec, strict);
-  auto next = datapath_->RunOnBridge(
-      bridge, [&](BridgeContext& b) -> absl::StatusOr<std::vector<std::string>> {
-        std::vector<std::string> persistent;
-        for (const core::FlowRule* rule : b.pipeline().DumpFlows({})) {
-          core::FlowSpec current = core::SpecFromRule(*rule);
-          if (core::Pipeline::Selects(filter, *rule)) {
-            current.actions = spec.actions;
-            PODSWITCH_RETURN_IF_ERROR(b.pipeline().CheckFlow(current));
-          }
-          if (IsPersistent(*rule)) persistent.push_back(core::FormatFlow(current));
-        }
-        return persistent;
-      });
-  if (!next.ok()) return next.status();
-  PODSWITCH_RETURN_IF_ERROR(db_->Transact(
-      client, absl::StrCat(strict ? "mod-flows --strict " : "mod-flows ", bridge, " ", text),
-      [&](config::ConfigTxn& txn) { return txn.ReplaceFlows(bridge, *next); }));
-  auto changed = datapath_->RunOnBridge(
-      bridge, [&](BridgeContext& b) { return b.pipeline().ModifyFlows(filter, spec.actions); });
-  if (!changed.ok()) return changed.status();
-  return *changed;
-}
-
-absl::StatusOr<size_t> SwitchController::DeleteFlows(std::string_view client,
-                                                     const std::string& bridge,
-                                                     const std::string& filter_text, bool strict) {
-  absl::MutexLock lock(&mu_);
-  PODSWITCH_RETURN_IF_ERROR(RequireBridge(bridge));
-  PODSWITCH_ASSIGN_OR_RETURN(std::vector<config::Port> ports, db_->ListPorts(bridge));
-  PODSWITCH_ASSIGN_OR_RETURN(
-      core::FlowSpec spec,
-      core::ParseFlow(filter_text, core::FlowTextMode::kMatchOnly, ResolverFor(ports)));
-  core::FlowFilter filter = core::FilterFromSpec(spec, strict);
-  auto next = datapath_->RunOnBridge(bridge, [&](BridgeContext& b) {
-    std::vector<std::string> persistent;
-    for (const core::FlowRule* rule : b.pipeline().DumpFlows({})) {
-      if (!core::Pipeline::Selects(filter, *rule) && IsPersistent(*rule)) {
-        persistent.push_back(core::FormatFlow(core::SpecFromRule(*rule)));
-      }
-    }
-    return persistent;
-  });
-  if (!next.ok()) return next.status();
-  PODSWITCH_RETURN_IF_ERROR(
-      db_->Transact(client,
-                    absl::StrCat(strict ? "del-flows --strict " : "del-flows ", bridge,
-                                 filter_text.empty() ? "" : " ", filter_text),
-                    [&](config::ConfigTxn& txn) { return txn.ReplaceFlows(bridge, *next); }));
-  return datapath_->RunOnBridge(bridge,
-                                [&](BridgeContext& b) { return b.pipeline().DeleteFlows(filter); });
-}
-
-absl::StatusOr<std::vector<FlowSnapshot>> SwitchController::DumpFlows(const std::string& bridge,
-                                                                      const std::string& filter) {
-  PODSWITCH_RETURN_IF_ERROR(RequireBridge(bridge));
-  PODSWITCH_ASSIGN_OR_RETURN(std::vector<config::Port> ports, db_->ListPorts(bridge));
-  PODSWITCH_ASSIGN_OR_RETURN(
-      core::FlowSpec spec,
-      core::ParseFlow(filter, core::FlowTextMode::kMatchOnly, ResolverFor(ports)));
-  core::FlowFilter flow_filter = core::FilterFromSpec(spec, /*strict=*/false);
-  return datapath_->RunOnBridge(bridge, [&](BridgeContext& b) {
-    std::vector<FlowSnapshot> flows;
-    uint64_t now = b.now_ms();
-    for (const core::FlowRule* rule : b.pipeline().DumpFlows(flow_filter)) {
-      flows.push_back(FlowSnapshot{
-          .table = rule->table,
-          .priority = rule->priority,
-          .cookie = rule->cookie,
-          .match = core::FormatMatch(rule->match),
-          .actions = core::FormatActions(rule->actions),
-          .text = core::FormatFlow(core::SpecFromRule(*rule)),
-          .n_packets = rule->n_packets,
-          .n_bytes = rule->n_bytes,
-          .duration_sec = (now - std::min(now, rule->created_ms)) / 1000.0,
-          .idle_age_sec = (now - std::min(now, rule->last_used_ms)) / 1000.0,
-          .idle_timeout = rule->idle_timeout,
-          .hard_timeout = rule->hard_timeout,
-      });
-    }
-    return flows;
-  });
 }
 
 // ---- MAC table and trace ---------------------------------------------------------------
@@ -425,8 +344,7 @@ absl::StatusOr<core::Trace> SwitchController::Trace(const std::string& bridge,
                                                     const std::string& flow,
                                                     const std::string& packet) {
   PODSWITCH_RETURN_IF_ERROR(RequireBridge(bridge));
-  PODSWITCH_ASSIGN_OR_RETURN(std::vector<config::Port> ports, db_->ListPorts(bridge));
-  PODSWITCH_ASSIGN_OR_RETURN(core::Match match, core::ParseMatch(flow, ResolverFor(ports)));
+  PODSWITCH_ASSIGN_OR_RETURN(core::Match match, core::ParseMatch(flow, ResolverFor(bridge)));
   core::FlowKey key = match.value;  // the fields the flow names; everything else zero
   if (!packet.empty()) {
     key = core::ParsePacket({reinterpret_cast<const uint8_t*>(packet.data()), packet.size()},
@@ -466,8 +384,9 @@ void SwitchController::RetryLoop() {
       auto ports = db_->ListPorts();
       if (!ports.ok()) continue;
       for (const config::Port& port : *ports) {
-        PortRuntime& runtime = runtime_[port.name];
-        if (runtime.attached || !port.admin_up) continue;
+        if (runtime_[port.name].attached || opening_.contains(port.name) || !port.admin_up) {
+          continue;
+        }
         if (OpenAndAttach(port).ok())
           spdlog::info("port {} of {} attached", port.name, port.bridge);
       }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,10 +16,14 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "dataplane/core/flow/flow_syntax.h"
 #include "dataplane/core/l2/mac_learning_table.h"
+#include "dataplane/core/pipeline/pipeline.h"
 #include "dataplane/core/pipeline/trace.h"
 #include "dataplane/dpdk/pmd.h"
 #include "dataplane/switchd/config/config_db.h"
+#include "dataplane/switchd/flow_rows.h"
+#include "dataplane/switchd/port_closer.h"
 
 struct rte_mempool;
 
@@ -60,11 +65,18 @@ class SwitchController {
   absl::Status DeleteBridge(std::string_view client, const std::string& name, bool if_exists);
 
   // Adds a port (ofport 0 = next free); the database keeps it even when its interface cannot
-  // be opened yet (PortRuntime says why), as ovs-vsctl does.
+  // be opened yet (PortRuntime says why), as ovs-vsctl does. `flows` (add-flow texts, which
+  // may name the new port) are committed in the same transaction; with may_exist and an
+  // existing port they are added to it.
   absl::StatusOr<config::Port> CreatePort(std::string_view client, config::Port port,
-                                          bool may_exist);
-  absl::Status DeletePort(std::string_view client, const std::string& name,
-                          const std::string& bridge, bool if_exists);
+                                          bool may_exist,
+                                          const std::vector<std::string>& flows = {});
+  // Deletes a port and, when `delete_flows` is set, the flows that del-flows filter selects
+  // in the same transaction (on `bridge` when the port is already gone); returns how many
+  // flows went.
+  absl::StatusOr<size_t> DeletePort(std::string_view client, const std::string& name,
+                                    const std::string& bridge, bool if_exists,
+                                    const std::optional<std::string>& delete_flows = std::nullopt);
   // Changes columns of a port (tag, trunks, vlan_mode, admin state, options).
   absl::StatusOr<config::Port> UpdatePort(std::string_view client, const std::string& name,
                                           absl::FunctionRef<void(config::Port&)> edit);
@@ -93,11 +105,49 @@ class SwitchController {
   void OnPortLost(const dpdk::LostPort& lost);
 
  private:
+  // Opens the port and hands it to the datapath. mu_ is released while the port opens (a
+  // socket port waits for kernel RCU grace periods, 10-40 ms), so pods' ports open in
+  // parallel; an open that the port's deletion or reconfiguration overtook is discarded.
   absl::Status OpenAndAttach(const config::Port& port) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void DetachIfAttached(const config::Port& port) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status InstallFlowsFromDb(const std::string& bridge) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<std::vector<std::string>> PersistentFlowTexts(const std::string& bridge)
+  // Port::Open; ethdev types one at a time (ethdev_mu_).
+  absl::StatusOr<std::unique_ptr<dpdk::Port>> OpenPort(const config::Port& port)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // What DeletePortLocked took away: the port to close once mu_ is released, and how many
+  // flows went with it.
+  struct DeletedPort {
+    std::unique_ptr<dpdk::Port> port;
+    size_t flows = 0;
+  };
+  absl::StatusOr<DeletedPort> DeletePortLocked(std::string_view client, const std::string& name,
+                                               const std::string& bridge, bool if_exists,
+                                               const std::optional<std::string>& delete_flows)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Closes a detached port: socket ports in the background (PortCloser), so a pod's DEL does
+  // not wait for the kernel, ethdev ports before returning.
+  void ClosePort(std::unique_ptr<dpdk::Port> port) ABSL_LOCKS_EXCLUDED(mu_);
+  // Takes the port away from the datapath (nullptr when it was not attached); the caller
+  // closes it, preferably after releasing mu_.
+  std::unique_ptr<dpdk::Port> DetachIfAttached(const config::Port& port)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Installs the bridge's stored flows and records which row holds each (flow_rows_).
+  absl::Status InstallFlowsFromDb(const std::string& bridge) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  core::PortNameResolver ResolverFor(const std::string& bridge);
+
+  // Flow operations' steps. ParseFlowsToAdd parses add-flow texts and checks them against the
+  // bridge's pipeline without changing it (errors name the flow: "flow 2: ..."); PlanFlowRows
+  // and PlanFlowDeletes say which rows change; InstallFlows adds checked flows.
+  absl::StatusOr<size_t> AddFlowsLocked(std::string_view client, const std::string& bridge,
+                                        const std::vector<std::string>& texts)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::vector<core::FlowSpec>> ParseFlowsToAdd(
+      const std::string& bridge, const std::vector<std::string>& texts,
+      const core::PortNameResolver& resolver);
+  static void PlanFlowRows(const std::vector<core::FlowSpec>& specs, FlowRowChanges& changes);
+  absl::Status InstallFlows(const std::string& bridge, const std::vector<core::FlowSpec>& specs);
+  absl::StatusOr<core::FlowFilter> ParseFlowFilter(const std::string& bridge,
+                                                   const std::string& text, bool strict);
+  absl::Status PlanFlowDeletes(const std::string& bridge, const core::FlowFilter& filter,
+                               FlowRowChanges& changes);
   absl::Status RequireBridge(const std::string& bridge);
   void RetryLoop();
 
@@ -106,6 +156,14 @@ class SwitchController {
   rte_mempool* pool_;
   mutable absl::Mutex mu_;  // serialises configuration changes
   std::map<std::string, PortRuntime> runtime_ ABSL_GUARDED_BY(mu_);
+  FlowRows flow_rows_ ABSL_GUARDED_BY(mu_);  // the database row of each persistent flow
+  // Ports being opened with mu_ released: name -> the token of that open.
+  std::map<std::string, uint64_t> opening_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_open_token_ ABSL_GUARDED_BY(mu_) = 0;
+  // Opens and closes of ethdev ports, one at a time: DPDK's device hotplug (probe, remove) is
+  // not made to run in parallel. Socket ports open and close without it.
+  absl::Mutex ethdev_mu_;
+  PortCloser closer_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread retry_thread_;
 };

@@ -146,18 +146,25 @@ grpc::Status SwitchService::CreatePort(grpc::ServerContext* context,
   port.trunks.assign(in.trunks().begin(), in.trunks().end());
   port.vlan_mode = in.vlan_mode();
   port.admin_up = !in.has_admin_up() || in.admin_up();
-  auto created = controller_->CreatePort(ClientOf(request->client(), context), std::move(port),
-                                         request->may_exist());
+  auto created = controller_->CreatePort(
+      ClientOf(request->client(), context), std::move(port), request->may_exist(),
+      std::vector<std::string>(request->flows().begin(), request->flows().end()));
   if (!created.ok()) return ToGrpc(created.status());
   FillPort(*created, response->mutable_port());
+  if (request->flows_size() > 0) response->set_added_flows(request->flows_size());
   return grpc::Status::OK;
 }
 
 grpc::Status SwitchService::DeletePort(grpc::ServerContext* context,
                                        const v1::DeletePortRequest* request,
-                                       v1::DeletePortResponse*) {
-  return ToGrpc(controller_->DeletePort(ClientOf(request->client(), context), request->name(),
-                                        request->bridge(), request->if_exists()));
+                                       v1::DeletePortResponse* response) {
+  std::optional<std::string> delete_flows;
+  if (request->has_delete_flows()) delete_flows = request->delete_flows();
+  auto deleted = controller_->DeletePort(ClientOf(request->client(), context), request->name(),
+                                         request->bridge(), request->if_exists(), delete_flows);
+  if (!deleted.ok()) return ToGrpc(deleted.status());
+  if (delete_flows) response->set_deleted_flows(*deleted);
+  return grpc::Status::OK;
 }
 
 grpc::Status SwitchService::GetPort(grpc::ServerContext*, const v1::GetPortRequest* request,

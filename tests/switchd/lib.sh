@@ -59,8 +59,13 @@ track_bg() { BG_PIDS+=("$@"); }
 # free_tcp_port: a TCP port on 127.0.0.1 nothing listens on right now.
 free_tcp_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
+# podswitchd starts directly or through `ip netns exec`, never through the in_node function:
+# `in_node ... &` forks a bash subshell, so $! would be the subshell, and stop_switchd and
+# kill9_switchd would kill it and orphan podswitchd (which then never closes its database).
 start_switchd() {
-  in_node "$BIN/podswitchd" --db "$DB" --socket "$SOCK" --instance "$TAG" --metrics "$METRICS" \
+  local run=("$BIN/podswitchd")
+  [ -n "$HOST_NS" ] && run=(ip netns exec "$HOST_NS" "$BIN/podswitchd")
+  "${run[@]}" --db "$DB" --socket "$SOCK" --instance "$TAG" --metrics "$METRICS" \
     --log-level "${LOG_LEVEL:-warn}" "$@" >"$WORK/switchd.log" 2>&1 &
   SWITCHD_PID=$!
   for _ in $(seq 1 100); do

@@ -1,23 +1,16 @@
 #include "agent/netlink/internal/pod_side.h"
 
-#include <errno.h>
-#include <linux/if_ether.h>
-#include <linux/if_packet.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <array>
-#include <cstring>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agent/netlink/internal/ethtool.h"
 #include "agent/netlink/internal/route_socket.h"
-#include "agent/netlink/netns.h"
 
 namespace podswitch::agent::netlink::internal {
 namespace {
@@ -123,8 +116,7 @@ absl::Status ConfigurePodSide(const PodInterfaceConfig& config) {
       !status.ok()) {
     return status;
   }
-  if (absl::Status status = AddDefaultRoute(**sock, ifindex, config); !status.ok()) return status;
-  return SendGratuitousArpHere(config.ifname, config.netns_path, config.ip);
+  return AddDefaultRoute(**sock, ifindex, config);
 }
 
 absl::Status CheckPodSide(const PodInterfaceConfig& config) {
@@ -185,43 +177,6 @@ absl::Status DeletePodSideVeth(const std::string& ifname, const std::string& net
   const char* type = rtnl_link_get_type(link->get());
   if (type == nullptr || std::string_view(type) != "veth") return absl::OkStatus();
   return (*sock)->DeleteLinkIfPresent(ifname, absl::StrCat("delete ", where)).status();
-}
-
-absl::Status SendGratuitousArpHere(const std::string& ifname, const std::string& netns_path,
-                                   ipam::Ipv4Address ip) {
-  std::string what = absl::StrCat("send gratuitous ARP for ", ip.ToString(), " from ", ifname,
-                                  InNetns(netns_path));
-  UniqueFd fd(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return absl::ErrnoToStatus(errno, what);
-  int ifindex = static_cast<int>(if_nametoindex(ifname.c_str()));
-  if (ifindex == 0) return absl::ErrnoToStatus(errno, what);
-
-  std::array<uint8_t, 6> mac = PodMacBytes(ip);
-  uint32_t ip_be = ip.network_order();
-  std::array<uint8_t, 60> frame{};  // minimum Ethernet frame, zero padded
-  uint8_t* p = frame.data();
-  std::memset(p, 0xff, 6);  // destination: broadcast
-  std::memcpy(p + 6, mac.data(), 6);
-  const uint8_t header[] = {0x08, 0x06,               // EtherType ARP
-                            0x00, 0x01, 0x08, 0x00,   // Ethernet, IPv4
-                            6,    4,    0x00, 0x01};  // address sizes, request
-  std::memcpy(p + 12, header, sizeof(header));
-  std::memcpy(p + 22, mac.data(), 6);  // sender MAC
-  std::memcpy(p + 28, &ip_be, 4);      // sender IP
-  std::memset(p + 32, 0, 6);           // target MAC: unknown
-  std::memcpy(p + 38, &ip_be, 4);      // target IP: our own (gratuitous)
-
-  sockaddr_ll to{};
-  to.sll_family = AF_PACKET;
-  to.sll_protocol = htons(ETH_P_ARP);
-  to.sll_ifindex = ifindex;
-  to.sll_halen = 6;
-  std::memset(to.sll_addr, 0xff, 6);
-  if (sendto(fd.get(), frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&to),
-             sizeof(to)) < 0) {
-    return absl::ErrnoToStatus(errno, what);
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace podswitch::agent::netlink::internal

@@ -9,9 +9,8 @@
 
 namespace podswitch::agent::netlink::internal {
 
-// Switches tx checksum offload and TSO off, adds the address, brings the interface up, adds
-// the default route and sends a gratuitous ARP. Errors name the step, the objects and
-// config.netns_path.
+// Switches tx checksum offload and TSO off, adds the address, brings the interface up and adds
+// the default route. Errors name the step, the objects and config.netns_path.
 absl::Status ConfigurePodSide(const PodInterfaceConfig& config);
 
 // Compares the interface with `config`; see CheckPodInterface.
@@ -19,9 +18,5 @@ absl::Status CheckPodSide(const PodInterfaceConfig& config);
 
 // Deletes `ifname` when it is still there and is a veth; OK when it is gone.
 absl::Status DeletePodSideVeth(const std::string& ifname, const std::string& netns_path);
-
-// Sends one gratuitous ARP for `ip` out of `ifname` (an AF_PACKET socket in this namespace).
-absl::Status SendGratuitousArpHere(const std::string& ifname, const std::string& netns_path,
-                                   ipam::Ipv4Address ip);
 
 }  // namespace podswitch::agent::netlink::internal

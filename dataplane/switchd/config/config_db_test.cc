@@ -213,7 +213,7 @@ TEST_F(ConfigDbTest, DeleteBridgeTakesItsPortsAndFlows) {
   EXPECT_EQ(AddBridge("br1").code(), absl::StatusCode::kAlreadyExists);
 }
 
-TEST_F(ConfigDbTest, ReplaceFlowsKeepsIdsOfFlowsThatStay) {
+TEST_F(ConfigDbTest, FlowRowsChangeOneByOneAndKeepTheirIds) {
   ASSERT_TRUE(AddBridge("br0").ok());
   ASSERT_TRUE(Do([](ConfigTxn& txn) {
                 for (const char* text : {"a", "b", "c"}) {
@@ -221,15 +221,27 @@ TEST_F(ConfigDbTest, ReplaceFlowsKeepsIdsOfFlowsThatStay) {
                 }
                 return absl::OkStatus();
               }).ok());
-  ASSERT_TRUE(Do([](ConfigTxn& txn) { return txn.ReplaceFlows("br0", {"c", "d", "a"}); }).ok());
+  ASSERT_TRUE(Do([](ConfigTxn& txn) { return txn.UpdateFlow(2, "b2"); }).ok());
   EXPECT_THAT(*db_->ListFlows("br0"),
-              ElementsAre(Flow{"br0", "a", 1}, Flow{"br0", "c", 3}, Flow{"br0", "d", 4}));
+              ElementsAre(Flow{"br0", "a", 1}, Flow{"br0", "b2", 2}, Flow{"br0", "c", 3}));
+  nlohmann::json details = nlohmann::json::parse(db_->ChangeLog()->back().details_json);
+  ASSERT_EQ(details.size(), 1u);
+  EXPECT_EQ(details[0]["op"], "set-flow");
+  EXPECT_EQ(details[0]["old"]["text"], "b");
+  EXPECT_EQ(details[0]["new"]["text"], "b2");
+  EXPECT_EQ(details[0]["new"]["id"], 2);
+
   size_t entries = db_->ChangeLog()->size();
-  ASSERT_TRUE(Do([](ConfigTxn& txn) { return txn.ReplaceFlows("br0", {"a", "c", "d"}); }).ok());
+  ASSERT_TRUE(Do([](ConfigTxn& txn) { return txn.UpdateFlow(2, "b2"); }).ok());
   EXPECT_EQ(db_->ChangeLog()->size(), entries);  // nothing changed, nothing logged
+  EXPECT_EQ(Do([](ConfigTxn& txn) { return txn.UpdateFlow(9, "x"); }).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(Do([](ConfigTxn& txn) { return txn.UpdateFlow(1, ""); }).code(),
+            absl::StatusCode::kInvalidArgument);
+
   ASSERT_TRUE(Do([](ConfigTxn& txn) { return txn.DeleteFlow(3); }).ok());
   ASSERT_TRUE(Do([](ConfigTxn& txn) { return txn.AddFlow("br0", "e").status(); }).ok());
-  EXPECT_EQ(db_->ListFlows("br0")->back().id, 5u);  // ids are never reused
+  EXPECT_EQ(db_->ListFlows("br0")->back().id, 4u);  // ids are never reused
   EXPECT_EQ(Do([](ConfigTxn& txn) { return txn.DeleteFlow(3); }).code(),
             absl::StatusCode::kNotFound);
 }

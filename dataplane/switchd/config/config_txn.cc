@@ -1,7 +1,6 @@
 #include "dataplane/switchd/config/config_txn.h"
 
 #include <map>
-#include <set>
 #include <type_traits>
 #include <utility>
 
@@ -286,6 +285,21 @@ absl::StatusOr<Flow> ConfigTxn::GetFlow(uint64_t id) {
   return ReadFlow(stmt);
 }
 
+absl::Status ConfigTxn::UpdateFlow(uint64_t id, std::string_view text) {
+  PODSWITCH_RETURN_IF_ERROR(CheckWritable());
+  if (text.empty()) return absl::InvalidArgumentError("text: a flow must not be empty");
+  PODSWITCH_ASSIGN_OR_RETURN(Flow old_flow, GetFlow(id));
+  if (old_flow.text == text) return absl::OkStatus();
+  PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kUpdateFlow));
+  stmt->Bind(1, text);
+  stmt->Bind(2, static_cast<int64_t>(id));
+  PODSWITCH_RETURN_IF_ERROR(stmt->Run());
+  Flow flow = old_flow;
+  flow.text = std::string(text);
+  Record({{"op", "set-flow"}, {"old", ToJson(old_flow)}, {"new", ToJson(flow)}});
+  return absl::OkStatus();
+}
+
 absl::Status ConfigTxn::DeleteFlow(uint64_t id) {
   PODSWITCH_RETURN_IF_ERROR(CheckWritable());
   PODSWITCH_ASSIGN_OR_RETURN(Flow flow, GetFlow(id));
@@ -293,44 +307,6 @@ absl::Status ConfigTxn::DeleteFlow(uint64_t id) {
   stmt->Bind(1, static_cast<int64_t>(id));
   PODSWITCH_RETURN_IF_ERROR(stmt->Run());
   Record({{"op", "del-flow"}, {"flow", ToJson(flow)}});
-  return absl::OkStatus();
-}
-
-absl::Status ConfigTxn::ReplaceFlows(std::string_view bridge,
-                                     const std::vector<std::string>& texts) {
-  PODSWITCH_RETURN_IF_ERROR(CheckWritable());
-  for (const std::string& text : texts) {
-    if (text.empty()) return absl::InvalidArgumentError("text: a flow must not be empty");
-  }
-  PODSWITCH_ASSIGN_OR_RETURN(std::vector<Flow> current, ListFlows(bridge));
-  std::multiset<std::string_view> wanted(texts.begin(), texts.end());
-  nlohmann::json deleted = nlohmann::json::array();
-  for (const Flow& flow : current) {
-    if (auto it = wanted.find(flow.text); it != wanted.end()) {
-      wanted.erase(it);  // kept, with its id
-      continue;
-    }
-    PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kDeleteFlow));
-    stmt->Bind(1, static_cast<int64_t>(flow.id));
-    PODSWITCH_RETURN_IF_ERROR(stmt->Run());
-    deleted.push_back(ToJson(flow));
-  }
-  nlohmann::json added = nlohmann::json::array();
-  for (const std::string& text : texts) {  // in the caller's order, as the multiset allows
-    auto it = wanted.find(text);
-    if (it == wanted.end()) continue;
-    wanted.erase(it);
-    PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(internal::kInsertFlow));
-    stmt->Bind(1, bridge);
-    stmt->Bind(2, text);
-    PODSWITCH_RETURN_IF_ERROR(stmt->Run());
-    added.push_back(ToJson(Flow{.bridge = std::string(bridge),
-                                .text = text,
-                                .id = static_cast<uint64_t>(conn_.LastInsertRowid())}));
-  }
-  if (!deleted.empty() || !added.empty()) {
-    Record({{"op", "replace-flows"}, {"bridge", bridge}, {"deleted", deleted}, {"added", added}});
-  }
   return absl::OkStatus();
 }
 

@@ -46,11 +46,11 @@ class ConfigTxn {
 
   // Adds one flow (canonical ovs-ofctl text) and returns its id; NOT_FOUND for the bridge.
   absl::StatusOr<uint64_t> AddFlow(std::string_view bridge, std::string_view text);
+  // Replaces the text of a flow, keeping its id (add-flow over a flow with the same table,
+  // priority and match, mod-flows); NOT_FOUND if absent. The same text changes nothing.
+  absl::Status UpdateFlow(uint64_t id, std::string_view text);
   // Deletes a flow by id; NOT_FOUND if absent.
   absl::Status DeleteFlow(uint64_t id);
-  // Makes `texts` the bridge's flow set (mod-flows/del-flows: the caller computes the set).
-  // Flows already present keep their ids, so monitors see only the real difference.
-  absl::Status ReplaceFlows(std::string_view bridge, const std::vector<std::string>& texts);
 
   // Reads; NOT_FOUND for a missing bridge or port.
   absl::StatusOr<Bridge> GetBridge(std::string_view name);

@@ -49,11 +49,17 @@ CREATE TABLE change_log (
 ) STRICT;
 )sql";
 
-// Connection settings applied on every open of a valid database. synchronous=FULL: a
-// commit acknowledged to a client survives power loss, which NORMAL does not promise in WAL
-// mode; config commits are rare, so the extra fsync per commit costs nothing that matters.
+// Connection settings applied on every open of a valid database. synchronous=NORMAL in WAL
+// mode: a commit is in the WAL file (the OS page cache) when it returns, so it survives a
+// crash or kill -9 of podswitchd. Only a power loss or a kernel crash can take the newest
+// commits, and never leaves a torn database (the WAL is fsync'ed before each checkpoint
+// copies it into the file). FULL would fsync the WAL on every commit, and every pod's CNI
+// ADD and DEL commit (its port and flows), one disk flush each on the pod start-up path.
+// What a power loss can take is the last fraction of a second of changes: pods' ports and
+// flows, which go with the pods anyway (the agent sets up the node again and the runtime
+// re-runs ADD), or an operator's change acknowledged just before, which has to be repeated.
 inline constexpr const char kConnectionPragmas[] =
-    "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;";
+    "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
 
 // A write transaction takes the write lock at once, so it never fails half-way on a lock.
 inline constexpr const char kBeginWrite[] = "BEGIN IMMEDIATE";
@@ -103,6 +109,7 @@ inline constexpr const char kSmallestFreeOfport[] =
 #undef PODSWITCH_PORT_COLUMNS
 
 inline constexpr const char kInsertFlow[] = "INSERT INTO flow (bridge, text) VALUES (?, ?)";
+inline constexpr const char kUpdateFlow[] = "UPDATE flow SET text = ? WHERE id = ?";
 inline constexpr const char kDeleteFlow[] = "DELETE FROM flow WHERE id = ?";
 inline constexpr const char kSelectFlow[] = "SELECT bridge, text, id FROM flow WHERE id = ?";
 inline constexpr const char kSelectAllFlows[] =
