@@ -13,9 +13,15 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <optional>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "spdlog/spdlog.h"
 
 namespace podswitch::dpdk {
@@ -25,6 +31,124 @@ constexpr unsigned kDefaultRingFrames = 256;
 constexpr unsigned kMinRingFrames = 16;
 constexpr unsigned kMaxRingFrames = 4096;
 constexpr uint32_t kEthAddrsLen = 12;  // destination + source MAC, before a VLAN tag
+constexpr unsigned kSlotSize = PacketSocketPort::kFrameSize;
+constexpr unsigned kRingBlockSize = 1u << 16;
+
+// A packet socket with its mmap'ed rx and tx rings, not yet bound to an interface (protocol
+// 0: it receives nothing until bind).
+struct RingSocket {
+  int fd = -1;
+  uint8_t* ring = nullptr;
+  size_t bytes = 0;
+  unsigned frames = 0;
+};
+
+// Creates a RingSocket; on failure nothing is left open and `failed_step` names the call
+// (errno says why).
+std::optional<RingSocket> MakeRingSocket(const std::vector<sock_filter>& filter, unsigned frames,
+                                         std::string* failed_step) {
+  RingSocket out;
+  auto fail = [&](const char* step) -> std::optional<RingSocket> {
+    int saved = errno;
+    *failed_step = step;
+    if (out.fd >= 0) close(out.fd);
+    errno = saved;
+    return std::nullopt;
+  };
+  out.fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+  if (out.fd < 0) return fail("socket(AF_PACKET)");
+  if (!filter.empty()) {
+    sock_fprog program{.len = static_cast<unsigned short>(filter.size()),
+                       .filter = const_cast<sock_filter*>(filter.data())};
+    if (setsockopt(out.fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) != 0) {
+      return fail("SO_ATTACH_FILTER");
+    }
+  }
+  int version = TPACKET_V2;
+  if (setsockopt(out.fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) != 0) {
+    return fail("PACKET_VERSION");
+  }
+  int one = 1;
+  // Only frames arriving on the interface: what the switch or the node sends out is not input.
+  if (setsockopt(out.fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) != 0) {
+    return fail("PACKET_IGNORE_OUTGOING");
+  }
+  // tx straight to the driver; a frame the kernel refuses is skipped, not a stuck ring.
+  if (setsockopt(out.fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) != 0) {
+    return fail("PACKET_QDISC_BYPASS");
+  }
+  if (setsockopt(out.fd, SOL_PACKET, PACKET_LOSS, &one, sizeof(one)) != 0) {
+    return fail("PACKET_LOSS");
+  }
+  size_t ring_size = static_cast<size_t>(frames) * kSlotSize;
+  tpacket_req req{};
+  req.tp_block_size = std::min<unsigned>(kRingBlockSize, static_cast<unsigned>(ring_size));
+  req.tp_block_nr = static_cast<unsigned>(ring_size / req.tp_block_size);
+  req.tp_frame_size = kSlotSize;
+  req.tp_frame_nr = frames;
+  if (setsockopt(out.fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) != 0) {
+    return fail("PACKET_RX_RING");
+  }
+  if (setsockopt(out.fd, SOL_PACKET, PACKET_TX_RING, &req, sizeof(req)) != 0) {
+    return fail("PACKET_TX_RING");
+  }
+  void* ring =
+      mmap(nullptr, 2 * ring_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, out.fd, 0);
+  if (ring == MAP_FAILED) return fail("mmap of the rings");
+  out.ring = static_cast<uint8_t*>(ring);
+  out.bytes = 2 * ring_size;
+  out.frames = frames;
+  return out;
+}
+
+// Setting up a ring makes the kernel wait for an RCU grace period (8-16 ms each here), which
+// a pod's CNI ADD should not pay. A background thread keeps a few default sockets ready;
+// Open takes one and only binds it. Never destroyed: its thread runs for the process.
+class PreparedRingSockets {
+ public:
+  static PreparedRingSockets& Instance() {
+    static auto* instance = new PreparedRingSockets();
+    return *instance;
+  }
+
+  // A ready socket, or nullopt when none is ready (the caller makes its own).
+  std::optional<RingSocket> Take() {
+    absl::MutexLock lock(&mu_);
+    if (!refilling_) {
+      refilling_ = true;
+      std::thread([this] { Refill(); }).detach();
+    }
+    if (ready_.empty()) return std::nullopt;
+    RingSocket socket = ready_.front();
+    ready_.pop_front();
+    return socket;
+  }
+
+ private:
+  static constexpr size_t kReady = 4;
+
+  void Refill() {
+    while (true) {
+      mu_.LockWhen(absl::Condition(
+          +[](std::deque<RingSocket>* ready) { return ready->size() < kReady; }, &ready_));
+      mu_.Unlock();
+      std::string failed_step;
+      std::optional<RingSocket> socket = MakeRingSocket({}, kDefaultRingFrames, &failed_step);
+      if (!socket) {
+        spdlog::warn("dpdk: preparing an afpacket socket: {}: {}", failed_step,
+                     std::strerror(errno));
+        absl::SleepFor(absl::Seconds(1));
+        continue;
+      }
+      absl::MutexLock lock(&mu_);
+      ready_.push_back(*socket);
+    }
+  }
+
+  absl::Mutex mu_;
+  std::deque<RingSocket> ready_ ABSL_GUARDED_BY(mu_);
+  bool refilling_ ABSL_GUARDED_BY(mu_) = false;
+};
 
 tpacket2_hdr* Header(uint8_t* frame) { return reinterpret_cast<tpacket2_hdr*>(frame); }
 
@@ -76,55 +200,24 @@ absl::StatusOr<std::unique_ptr<PacketSocketPort>> PacketSocketPort::OpenWith(
 }
 
 absl::Status PacketSocketPort::Setup(const PacketSocketOptions& options) {
-  auto fail = [&](const char* step) {
+  auto fail = [&](const std::string& step) {
     return absl::UnavailableError(absl::StrCat("port '", name(), "' (afpacket on ",
                                                kernel_interface(), "): ", step, ": ",
                                                std::strerror(errno)));
   };
-  // Protocol 0: nothing is received until bind() names the interface.
-  fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) return fail("socket(AF_PACKET)");
-  if (!options.filter.empty()) {
-    sock_fprog program{.len = static_cast<unsigned short>(options.filter.size()),
-                       .filter = const_cast<sock_filter*>(options.filter.data())};
-    if (setsockopt(fd_, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) != 0) {
-      return fail("SO_ATTACH_FILTER");
-    }
+  std::optional<RingSocket> prepared;
+  if (options.filter.empty() && options.ring_frames == kDefaultRingFrames) {
+    prepared = PreparedRingSockets::Instance().Take();
   }
-  int version = TPACKET_V2;
-  if (setsockopt(fd_, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) != 0) {
-    return fail("PACKET_VERSION");
+  if (!prepared) {
+    std::string failed_step;
+    prepared = MakeRingSocket(options.filter, options.ring_frames, &failed_step);
+    if (!prepared) return fail(failed_step);
   }
-  int one = 1;
-  // Only frames arriving on the interface: what the switch or the node sends out is not input.
-  if (setsockopt(fd_, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) != 0) {
-    return fail("PACKET_IGNORE_OUTGOING");
-  }
-  // tx straight to the driver; a frame the kernel refuses is skipped, not a stuck ring.
-  if (setsockopt(fd_, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) != 0) {
-    return fail("PACKET_QDISC_BYPASS");
-  }
-  if (setsockopt(fd_, SOL_PACKET, PACKET_LOSS, &one, sizeof(one)) != 0) {
-    return fail("PACKET_LOSS");
-  }
-  frames_ = options.ring_frames;
-  size_t ring_size = static_cast<size_t>(frames_) * kFrameSize;
-  tpacket_req req{};
-  req.tp_block_size = std::min<unsigned>(kBlockSize, static_cast<unsigned>(ring_size));
-  req.tp_block_nr = static_cast<unsigned>(ring_size / req.tp_block_size);
-  req.tp_frame_size = kFrameSize;
-  req.tp_frame_nr = frames_;
-  if (setsockopt(fd_, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) != 0) {
-    return fail("PACKET_RX_RING");
-  }
-  if (setsockopt(fd_, SOL_PACKET, PACKET_TX_RING, &req, sizeof(req)) != 0) {
-    return fail("PACKET_TX_RING");
-  }
-  ring_bytes_ = 2 * ring_size;
-  void* ring =
-      mmap(nullptr, ring_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_, 0);
-  if (ring == MAP_FAILED) return fail("mmap of the rings");
-  ring_ = static_cast<uint8_t*>(ring);
+  fd_ = prepared->fd;
+  ring_ = prepared->ring;
+  ring_bytes_ = prepared->bytes;
+  frames_ = prepared->frames;
   // A V2 tx slot's frame starts right after the aligned header (no PACKET_TX_HAS_OFF).
   tx_data_offset_ = TPACKET_ALIGN(sizeof(tpacket2_hdr));
   tx_max_len_ = kFrameSize - tx_data_offset_;

@@ -37,6 +37,8 @@ struct PacketSocketOptions {
 class PacketSocketPort : public Port {
  public:
   static constexpr char kType[] = "afpacket";
+  // One frame slot of each ring: a TPACKET2 header plus the largest frame an mbuf takes.
+  static constexpr unsigned kFrameSize = 2048;
 
   // Opens the socket and its rings on spec's kernel interface; rx frames are copied into
   // mbufs from `pool`. NOT_FOUND when the interface does not exist; the socket calls' errors
@@ -62,10 +64,6 @@ class PacketSocketPort : public Port {
   uint8_t* RxFrame(unsigned index) const { return ring_ + index * kFrameSize; }
   uint8_t* TxFrame(unsigned index) const { return ring_ + (frames_ + index) * kFrameSize; }
   void Kick();
-
-  // One frame slot of each ring: a TPACKET2 header plus the largest frame an mbuf takes.
-  static constexpr unsigned kFrameSize = 2048;
-  static constexpr unsigned kBlockSize = 1u << 16;
 
   rte_mempool* pool_ = nullptr;
   int fd_ = -1;
