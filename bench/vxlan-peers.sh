@@ -41,6 +41,7 @@ topology() {  # the namespaces, the underlay and the pods' veths (host ends unat
 podswitch_nodes() {
   for i in 1 2; do
     local remote=$((3 - i)) sock=$work/sw$i.sock
+    rm -f "$work/conf$i.db"*   # a fresh database per round
     ip netns exec "$tag-n$i" "$bin/podswitchd" --db "$work/conf$i.db" --socket "$sock" \
       --instance "$tag$i" --metrics off --log-level warn >"$work/sw$i.log" 2>&1 &
     pids+=($!)
