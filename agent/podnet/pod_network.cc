@@ -92,6 +92,15 @@ absl::StatusOr<cni::Result> PodNetwork::Add(const cni::CniInvocation& invocation
     return CniStatus(ErrorCode::kUnsupportedField,
                      "interfaceType tap is not supported by this podswitch-agent yet");
   }
+  if (invocation.config.l2.has_value()) {
+    // Parsed and validated, but attaching to another bridge is not built yet: refuse rather
+    // than put the pod on the routed pod network it did not ask for.
+    return CniStatus(ErrorCode::kUnsupportedField,
+                     absl::StrCat("network \"", invocation.config.name, "\" names bridge \"",
+                                  invocation.config.l2->bridge,
+                                  "\": secondary VLAN/VXLAN networks are not supported by this "
+                                  "podswitch-agent yet"));
+  }
   if (!NodeIntact()) {
     absl::Status ensured = EnsureNode();
     if (!ensured.ok()) return SwitchError(ensured, ErrorCode::kTryAgainLater, "node setup");

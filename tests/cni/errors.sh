@@ -66,6 +66,8 @@ GOOD=$(config)
   expect_error "ipam type host-local" 2 'ipam.*host-local|host-local.*ipam' \
     "$(EXTRA_CONFIG=',"ipam":{"type":"host-local","subnet":"10.250.102.0/24"}' config)" \
     $(std_env ADD ctr-e1 p1)
+  expect_error "secondary VLAN network" 2 'br-data.*not supported' \
+    "$(EXTRA_CONFIG=',"bridge":"br-data","vlan":100' config)" $(std_env ADD ctr-e1 p1)
   assert_allocated 0
   # 3: CHECK of a container the node never saw (the runtime sends the prevResult of ADD).
   prev='{"cniVersion":"1.1.0","interfaces":[{"name":"eth0","sandbox":"/var/run/netns/x"}],"ips":[{"address":"10.250.101.2/29","gateway":"10.250.101.1","interface":0}]}'
