@@ -238,7 +238,9 @@ int main(int argc, char** argv) {
   app.add_option("--standalone-dir", f.standalone_dir, "Cluster objects as YAML in this dir");
   app.add_option("--kubeconfig", f.kubeconfig, "kubeconfig of the Kubernetes API server");
   app.add_option("--metrics", f.metrics, "Metrics address, or 'off'")->capture_default_str();
-  app.add_option("--pod-port-type", f.pod_port_type, "Port type for pod veths: afpacket (socket, no per-node limit) or afxdp (ethdev, at most 31 per node)")
+  app.add_option("--pod-port-type", f.pod_port_type,
+                 "Port type for pod veths: afpacket (socket, no per-node limit) or afxdp (ethdev, "
+                 "at most 31 per node)")
       ->check(CLI::IsMember({"afxdp", "afpacket"}))
       ->capture_default_str();
   app.add_option("--mtu", f.mtu,

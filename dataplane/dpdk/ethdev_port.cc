@@ -95,7 +95,6 @@ std::string DeviceSuffix(std::string_view name) {
   return out;
 }
 
-
 // Server-mode vhost-user: the socket's directory must exist and a stale socket left by a
 // previous podswitchd must go, or the bind fails.
 absl::Status PrepareVhostSocket(const PortSpec& spec, const std::string& path) {
@@ -247,7 +246,8 @@ absl::Status EthdevPort::Probe(const PortSpec& spec) {
   if (rte_eth_dev_count_total() >= RTE_MAX_ETHPORTS) {
     return absl::ResourceExhaustedError(
         absl::StrCat("port '", spec.name, "': DPDK already has ", RTE_MAX_ETHPORTS,
-                     " ethdev ports, the most this build (RTE_MAX_ETHPORTS) allows; remove one, or use type afpacket (not an ethdev) for kernel interfaces"));
+                     " ethdev ports, the most this build (RTE_MAX_ETHPORTS) allows; remove one, or "
+                     "use type afpacket (not an ethdev) for kernel interfaces"));
   }
   int rc = rte_eal_hotplug_add("vdev", vdev_name_.c_str(), args.c_str());
   if (rc < 0) {
@@ -383,6 +383,5 @@ LinkState EthdevPort::link() const {
   if (rte_eth_link_get_nowait(port_id_, &link) != 0) return {};
   return {.up = link.link_status == RTE_ETH_LINK_UP, .speed_mbps = link.link_speed};
 }
-
 
 }  // namespace podswitch::dpdk

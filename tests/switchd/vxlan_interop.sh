@@ -8,38 +8,32 @@
 # replication) and learns each remote MAC on its tunnel port.
 source "$(dirname "$0")/lib.sh"
 
+# make_kernel_vtep NS NODE_IF NODE_IP VTEP_IP OVERLAY_IP: a namespace NS linked to the node by
+# a veth (NODE_IF on the node, vtep0 in NS, a /24 underlay), with a Linux VXLAN device (VNI 42,
+# UDP 4789) towards NODE_IP and OVERLAY_IP/24 on it.
+make_kernel_vtep() {
+  local ns=$1 node_if=$2 node_ip=$3 vtep_ip=$4 overlay_ip=$5
+  EXTRA_NS+=("$ns")
+  ip netns add "$ns"
+  ip -n "$ns" link set lo up
+  ip -n "$HOST_NS" link add "$node_if" type veth peer name vtep0 netns "$ns"
+  ip -n "$HOST_NS" addr add "$node_ip/24" dev "$node_if"
+  ip -n "$HOST_NS" link set "$node_if" up
+  ip -n "$ns" addr add "$vtep_ip/24" dev vtep0
+  ip -n "$ns" link set vtep0 up
+  ip -n "$ns" link add vx0 type vxlan id 42 dstport 4789 local "$vtep_ip" remote "$node_ip" \
+    dev vtep0
+  ip -n "$ns" addr add "$overlay_ip/24" dev vx0
+  ip -n "$ns" link set vx0 up
+  # Inner checksums computed in software: the veth would hand them to us unfinished.
+  ip netns exec "$ns" ethtool -K vx0 tx off >/dev/null 2>&1 || true
+}
+
 make_node_ns
 REMOTE=$TAG-remote
-EXTRA_NS+=("$REMOTE")
-ip netns add "$REMOTE"
-ip -n "$REMOTE" link set lo up
-# The underlay: node 10.227.0.1 (uplink up0) <-> remote 10.227.0.2 (vtep0).
-ip -n "$HOST_NS" link add up0 type veth peer name vtep0 netns "$REMOTE"
-ip -n "$HOST_NS" addr add 10.227.0.1/24 dev up0
-ip -n "$HOST_NS" link set up0 up
-ip -n "$REMOTE" addr add 10.227.0.2/24 dev vtep0
-ip -n "$REMOTE" link set vtep0 up
-# The kernel VTEP and the overlay address behind it.
-ip -n "$REMOTE" link add vx0 type vxlan id 42 dstport 4789 local 10.227.0.2 remote 10.227.0.1 \
-  dev vtep0
-ip -n "$REMOTE" addr add 10.228.0.2/24 dev vx0
-ip -n "$REMOTE" link set vx0 up
-ip netns exec "$REMOTE" ethtool -K vx0 tx off >/dev/null 2>&1 || true
-
-# A second kernel VTEP on its own underlay link: node 10.227.1.1 (up1) <-> 10.227.1.2.
 REMOTE2=$TAG-remote2
-EXTRA_NS+=("$REMOTE2")
-ip netns add "$REMOTE2"
-ip -n "$HOST_NS" link add up1 type veth peer name vtep0 netns "$REMOTE2"
-ip -n "$HOST_NS" addr add 10.227.1.1/24 dev up1
-ip -n "$HOST_NS" link set up1 up
-ip -n "$REMOTE2" addr add 10.227.1.2/24 dev vtep0
-ip -n "$REMOTE2" link set vtep0 up
-ip -n "$REMOTE2" link add vx0 type vxlan id 42 dstport 4789 local 10.227.1.2 remote 10.227.1.1 \
-  dev vtep0
-ip -n "$REMOTE2" addr add 10.228.0.3/24 dev vx0
-ip -n "$REMOTE2" link set vx0 up
-ip netns exec "$REMOTE2" ethtool -K vx0 tx off >/dev/null 2>&1 || true
+make_kernel_vtep "$REMOTE" up0 10.227.0.1 10.227.0.2 10.228.0.2
+make_kernel_vtep "$REMOTE2" up1 10.227.1.1 10.227.1.2 10.228.0.3
 
 start_switchd
 make_pod a 10.228.0.1/24
