@@ -1,7 +1,6 @@
 #include "dataplane/dpdk/ethdev_port.h"
 
 #include <dirent.h>
-#include <net/if.h>
 #include <rte_bus_vdev.h>
 #include <rte_dev.h>
 #include <rte_errno.h>
@@ -22,7 +21,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "dataplane/dpdk/eal.h"
@@ -79,11 +77,6 @@ std::vector<std::pair<int, std::string>> XdpFds() {
   return out;
 }
 
-std::string Option(const PortSpec& spec, const std::string& key, std::string fallback) {
-  auto it = spec.options.find(key);
-  return it == spec.options.end() ? fallback : it->second;
-}
-
 // Device names must be unique and short; keep the characters DPDK's kvargs parser allows.
 std::string DeviceSuffix(std::string_view name) {
   std::string out;
@@ -118,7 +111,7 @@ absl::Status PrepareVhostSocket(const PortSpec& spec, const std::string& path) {
 
 // Where a vhost-user port's socket lives: the option, else /run/podswitch/<name>.sock.
 std::string VhostPath(const PortSpec& spec) {
-  return Option(spec, "vhost-server-path", absl::StrCat(kDefaultVhostDir, "/", spec.name, ".sock"));
+  return spec.option("vhost-server-path", absl::StrCat(kDefaultVhostDir, "/", spec.name, ".sock"));
 }
 
 }  // namespace
@@ -178,13 +171,13 @@ absl::StatusOr<std::unique_ptr<Port>> EthdevPort::OpenOnce(const PortSpec& spec,
     if (!status.ok()) return status;
   }
   if (spec.type == "tap") {
-    if (absl::Status s = port->BindKernelInterface(Option(spec, "iface", spec.name)); !s.ok()) {
+    if (absl::Status s = port->BindKernelInterface(spec.iface()); !s.ok()) {
       return s;
     }
   }
   if (spec.type == "vhostuser") {
     std::string path = VhostPath(spec);
-    std::string mode = Option(spec, "vhost-socket-mode", "");
+    std::string mode = spec.option("vhost-socket-mode", "");
     char* end = nullptr;
     unsigned long bits = std::strtoul(mode.c_str(), &end, 8);
     if (!mode.empty() && *end == '\0' && chmod(path.c_str(), bits) != 0) {
@@ -200,7 +193,7 @@ absl::Status EthdevPort::Probe(const PortSpec& spec) {
   std::string suffix = DeviceSuffix(spec.name);
   std::string args;
   if (spec.type == "afxdp") {
-    if (absl::Status s = BindKernelInterface(Option(spec, "iface", spec.name)); !s.ok()) return s;
+    if (absl::Status s = BindKernelInterface(spec.iface()); !s.ok()) return s;
     vdev_name_ = absl::StrCat("net_af_xdp_", suffix);
     args = absl::StrCat("iface=", kernel_interface(), ",start_queue=0,queue_count=1");
   } else if (spec.type == "vhostuser" || spec.type == "vhostuserclient") {
@@ -213,7 +206,7 @@ absl::Status EthdevPort::Probe(const PortSpec& spec) {
     args = absl::StrCat("iface=", path, ",queues=1,client=", client ? 1 : 0);
   } else if (spec.type == "tap") {
     vdev_name_ = absl::StrCat("net_tap_", suffix);
-    args = absl::StrCat("iface=", Option(spec, "iface", spec.name));
+    args = absl::StrCat("iface=", spec.iface());
   } else if (spec.type == "null") {
     vdev_name_ = absl::StrCat("net_null_", suffix);
     args = "no-rx=1";
@@ -239,7 +232,7 @@ absl::Status EthdevPort::Probe(const PortSpec& spec) {
     probed_ = true;
     return absl::OkStatus();
   }
-  std::string extra = Option(spec, "dpdk-devargs", "");
+  std::string extra = spec.option("dpdk-devargs", "");
   if (!extra.empty()) absl::StrAppend(&args, ",", extra);
   // Every port is an ethdev, and this DPDK build has a fixed number of them; say so rather
   // than pass on hotplug's generic "Operation not permitted".

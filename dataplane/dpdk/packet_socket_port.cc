@@ -161,13 +161,13 @@ void StoreStatus(uint8_t* frame, uint32_t status) {
 }
 
 absl::StatusOr<unsigned> RingFrames(const PortSpec& spec) {
-  auto it = spec.options.find("ring-frames");
-  if (it == spec.options.end()) return kDefaultRingFrames;
+  std::string text = spec.option("ring-frames");
+  if (text.empty()) return kDefaultRingFrames;
   unsigned frames = 0;
-  if (!absl::SimpleAtoi(it->second, &frames) || frames < kMinRingFrames ||
-      frames > kMaxRingFrames || (frames & (frames - 1)) != 0) {
+  if (!absl::SimpleAtoi(text, &frames) || frames < kMinRingFrames || frames > kMaxRingFrames ||
+      (frames & (frames - 1)) != 0) {
     return absl::InvalidArgumentError(absl::StrCat("port '", spec.name, "': options:ring-frames='",
-                                                   it->second, "' must be a power of two from ",
+                                                   text, "' must be a power of two from ",
                                                    kMinRingFrames, " to ", kMaxRingFrames));
   }
   return frames;
@@ -179,10 +179,8 @@ absl::StatusOr<std::unique_ptr<Port>> PacketSocketPort::Open(const PortSpec& spe
                                                              rte_mempool* pool) {
   absl::StatusOr<unsigned> frames = RingFrames(spec);
   if (!frames.ok()) return frames.status();
-  auto iface = spec.options.find("iface");
   absl::StatusOr<std::unique_ptr<PacketSocketPort>> port =
-      OpenWith(spec.name, spec.type, iface == spec.options.end() ? spec.name : iface->second,
-               {.ring_frames = *frames}, pool);
+      OpenWith(spec.name, spec.type, spec.iface(), {.ring_frames = *frames}, pool);
   if (!port.ok()) return port.status();
   return std::unique_ptr<Port>(std::move(*port));
 }

@@ -32,6 +32,14 @@ struct PortSpec {
   std::string name;  // the port's name; also the kernel interface unless options say "iface"
   std::string type;  // afxdp, afpacket, vhostuser, vhostuserclient, tap, ring, null
   std::map<std::string, std::string> options;  // iface, vhost-server-path, dpdk-devargs...
+
+  // Option `key`, or `fallback` when it is not set.
+  std::string option(const std::string& key, std::string fallback = "") const {
+    auto it = options.find(key);
+    return it == options.end() ? fallback : it->second;
+  }
+  // The kernel interface of a port that sits on one: options:iface, else the port's name.
+  std::string iface() const { return option("iface", name); }
 };
 
 // Counters of one port: the driver's (or the kernel socket's) plus what Podswitch dropped.
