@@ -186,7 +186,10 @@ absl::Status BridgeContext::SetPortVlan(uint32_t ofport, core::PortVlanConfig vl
 
 void BridgeContext::PublishPorts() {
   std::vector<core::BridgePortInfo> infos;
-  for (const auto& port : ports_) infos.push_back({.port_no = port->ofport, .vlan = port->vlan});
+  for (const auto& port : ports_) {
+    infos.push_back(
+        {.port_no = port->ofport, .vlan = port->vlan, .tunnel = port->tunnel != nullptr});
+  }
   pipeline_.SetPorts(std::move(infos));
 }
 

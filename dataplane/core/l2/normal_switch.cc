@@ -76,12 +76,14 @@ void NormalSwitch::Decide(const FlowKey& key, uint64_t now_ms, DpActions* out,
   if (learned.has_value() && *learned == key.in_port) return;  // hairpin: OVS drops it
   const BridgePortInfo* dst = learned.has_value() ? FindPort(*learned) : nullptr;
   if (dst != nullptr && dst->up && dst->vlan.CarriesVlan(*vlan)) {
+    if (in->tunnel && dst->tunnel) return;  // split horizon: never from tunnel to tunnel
     to.push_back(dst);
   } else {
     // Unknown unicast, multicast, broadcast, or a MAC learned on a port that is gone or
-    // down: flood within the VLAN.
+    // down: flood within the VLAN, and from a tunnel only to the non-tunnel ports.
     for (const BridgePortInfo& port : ports_) {
-      if (port.port_no != key.in_port && port.up && port.flood && port.vlan.CarriesVlan(*vlan)) {
+      if (port.port_no != key.in_port && port.up && port.flood && !(in->tunnel && port.tunnel) &&
+          port.vlan.CarriesVlan(*vlan)) {
         to.push_back(&port);
       }
     }

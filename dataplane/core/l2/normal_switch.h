@@ -5,6 +5,10 @@
 // cached flows keep learning and refreshing MACs packet by packet.
 //
 // QinQ: vlan_tci is the outer tag whatever its TPID; an inner tag is ignored and untouched.
+//
+// Split horizon: a frame that arrived on a tunnel port never leaves by another tunnel port,
+// flooded or learned, so a full mesh of VTEPs doing head-end replication does not loop
+// broadcasts (as a Linux VXLAN device never sends what it received back into the overlay).
 #pragma once
 
 #include <cstdint>
@@ -23,6 +27,7 @@ struct BridgePortInfo {
   PortVlanConfig vlan;  // validated by the control path (ValidatePortVlanConfig)
   bool up = true;       // a down port neither receives nor sends
   bool flood = true;    // false = OVS's no-flood: only known destinations reach the port
+  bool tunnel = false;  // an overlay port (vxlan): split horizon against the other tunnels
 };
 
 // The NORMAL action of one bridge; see the file comment. Not thread-safe: the control path

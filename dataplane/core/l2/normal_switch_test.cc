@@ -250,5 +250,47 @@ TEST_F(NormalSwitchTest, SetPortsChangesConfigGenerationAndLastDuplicateWins) {
               ElementsAre(LearnAction(kMacA, 20, 3), Out(2)));
 }
 
+// Split horizon: ports 1, 2 local, 11, 12 tunnels (a full mesh of VTEPs), all VLAN-less.
+class NormalSwitchTunnelTest : public NormalSwitchTest {
+ protected:
+  NormalSwitchTunnelTest() {
+    normal_.SetPorts({
+        {.port_no = 1, .vlan = {}},
+        {.port_no = 2, .vlan = {}},
+        {.port_no = 11, .vlan = {}, .tunnel = true},
+        {.port_no = 12, .vlan = {}, .tunnel = true},
+    });
+  }
+};
+
+TEST_F(NormalSwitchTunnelTest, BroadcastFromATunnelFloodsToLocalPortsOnly) {
+  EXPECT_THAT(Decide(Key(11, kMacA, kBroadcast, kUntagged)),
+              ElementsAre(LearnAction(kMacA, 0, 11), Out(1), Out(2)));
+  EXPECT_THAT(Decide(Key(12, kMacA, kMacB, kUntagged)),
+              ElementsAre(LearnAction(kMacA, 0, 12), Out(1), Out(2)))
+      << "unknown unicast too";
+  FlowKey expected{};
+  expected.in_port = UINT32_MAX;
+  expected.vlan_tci = UINT16_MAX;
+  expected.dl_src.fill(0xff);
+  expected.dl_dst.fill(0xff);
+  EXPECT_EQ(wildcards_, expected) << "in_port already tells tunnel from local";
+}
+
+TEST_F(NormalSwitchTunnelTest, BroadcastFromALocalPortFloodsToEveryTunnel) {
+  EXPECT_THAT(Decide(Key(1, kMacA, kBroadcast, kUntagged)),
+              ElementsAre(LearnAction(kMacA, 0, 1), Out(2), Out(11), Out(12)));
+}
+
+TEST_F(NormalSwitchTunnelTest, MacLearnedBehindATunnelIsNotReachedFromAnother) {
+  Teach(kMacB, 12, kUntagged);
+  EXPECT_THAT(Decide(Key(11, kMacA, kMacB, kUntagged)), ElementsAre(LearnAction(kMacA, 0, 11)));
+  EXPECT_THAT(Decide(Key(1, kMacA, kMacB, kUntagged)),
+              ElementsAre(LearnAction(kMacA, 0, 1), Out(12)));
+  Teach(kMacB, 2, kUntagged);
+  EXPECT_THAT(Decide(Key(11, kMacA, kMacB, kUntagged)),
+              ElementsAre(LearnAction(kMacA, 0, 11), Out(2)));
+}
+
 }  // namespace
 }  // namespace podswitch::core
