@@ -1,8 +1,6 @@
 #include "dataplane/dpdk/vxlan_port.h"
 
 #include <arpa/inet.h>
-#include <linux/filter.h>
-#include <net/ethernet.h>
 #include <netinet/in.h>
 #include <rte_mbuf.h>
 #include <sys/socket.h>
@@ -17,6 +15,7 @@
 #include "dataplane/core/packet/addr.h"
 #include "dataplane/core/tunnel/path_mtu.h"
 #include "dataplane/dpdk/underlay.h"
+#include "dataplane/dpdk/vxlan_filter.h"
 #include "spdlog/spdlog.h"
 
 namespace podswitch::dpdk {
@@ -26,41 +25,6 @@ namespace {
 constexpr unsigned kUplinkRingFrames = 1024;
 // Most remote VTEPs a flow-based tunnel keeps resolving.
 constexpr size_t kMaxWantedNextHops = 4096;
-
-// Classic BPF accepting only untagged, unfragmented IPv4 UDP to local_ip:dst_port (from
-// `remote_ip` when the tunnel has one): the uplink's other traffic never reaches the ring.
-std::vector<sock_filter> VxlanFilter(const core::VxlanPortOptions& options) {
-  constexpr uint8_t kDrop = 0xff;  // jump target, patched below (the filter is far shorter)
-  std::vector<sock_filter> f = {
-      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),  // EtherType
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 0, kDrop),
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 14 + 16),  // IPv4 destination
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, options.local_ip, 0, kDrop),
-  };
-  if (options.remote_ip) {
-    f.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 14 + 12));  // IPv4 source
-    f.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, *options.remote_ip, 0, kDrop));
-  }
-  std::vector<sock_filter> tail = {
-      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 14 + 9),  // protocol
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 0, kDrop),
-      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 14 + 6),  // fragment offset
-      BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, kDrop, 0),
-      BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 14),     // X = IPv4 header length
-      BPF_STMT(BPF_LD | BPF_H | BPF_IND, 14 + 2),  // UDP destination port
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, options.dst_port, 0, kDrop),
-      BPF_STMT(BPF_RET | BPF_K, 0xffff),  // accept the whole frame
-  };
-  f.insert(f.end(), tail.begin(), tail.end());
-  size_t drop = f.size();
-  f.push_back(BPF_STMT(BPF_RET | BPF_K, 0));
-  for (size_t i = 0; i < drop; ++i) {
-    auto offset = static_cast<uint8_t>(drop - i - 1);
-    if (f[i].jt == kDrop) f[i].jt = offset;
-    if (f[i].jf == kDrop) f[i].jf = offset;
-  }
-  return f;
-}
 
 // A UDP socket bound to local_ip:dst_port. The kernel gets its own copy of every tunnel
 // datagram; without a socket there it would answer each with ICMP port unreachable. The

@@ -6,7 +6,8 @@
 // remote_ip and key fixed or "flow".
 //
 // The uplink keeps serving the node: an AF_PACKET socket with a kernel BPF filter takes
-// copies of only the VXLAN datagrams for local_ip:dst_port, and a UDP socket bound to that
+// copies of only the VXLAN datagrams for local_ip:dst_port (and from remote_ip with the
+// port's VNI when those are fixed: vxlan_filter.h), and a UDP socket bound to that
 // address keeps the kernel from answering them with ICMP port unreachable (it drops its own
 // copy). Next hops come from the kernel's routing and neighbour tables (underlay.h), looked up
 // on the control thread (Maintain) and handed to the PMD without locking the packet path.
