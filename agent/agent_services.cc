@@ -25,6 +25,22 @@ void FillAttachment(const PodRecord& pod, v1::PodAttachment* out) {
   out->set_port(pod.port);
   out->set_interface_type(pod.interface_type);
   out->set_link_state(pod.link_state);
+  out->set_bridge(kIntegrationBridge);
+}
+
+void FillAttachment(const l2net::L2AttachmentRecord& record, v1::PodAttachment* out) {
+  const l2net::L2Attachment& a = record.attachment;
+  out->set_container_id(a.container_id);
+  out->set_ifname(a.ifname);
+  out->set_pod_namespace(a.pod_namespace);
+  out->set_pod_name(a.pod_name);
+  out->set_ip(record.ip);
+  out->set_mac(record.mac);
+  out->set_port(a.port);
+  out->set_interface_type("veth");
+  out->set_link_state(record.link_state);
+  out->set_bridge(a.bridge);
+  out->set_network(a.network);
 }
 
 }  // namespace
@@ -43,9 +59,11 @@ grpc::Status CniService::Execute(grpc::ServerContext*, const cni::v1::CniRequest
     return grpc::Status::OK;
   }
   absl::Status status;
+  // A config naming a bridge is a secondary network; STATUS is the node's either way.
+  const bool secondary = invocation->config.l2.has_value();
   switch (invocation->env.command) {
     case cni::Command::kAdd: {
-      auto result = network_->Add(*invocation);
+      auto result = secondary ? secondary_->Add(*invocation) : network_->Add(*invocation);
       if (result.ok()) {
         response->set_result(cni::ResultToJson(*result, "1.1.0").dump());
         return grpc::Status::OK;
@@ -54,13 +72,13 @@ grpc::Status CniService::Execute(grpc::ServerContext*, const cni::v1::CniRequest
       break;
     }
     case cni::Command::kDel:
-      status = network_->Del(*invocation);
+      status = secondary ? secondary_->Del(*invocation) : network_->Del(*invocation);
       break;
     case cni::Command::kCheck:
-      status = network_->Check(*invocation);
+      status = secondary ? secondary_->Check(*invocation) : network_->Check(*invocation);
       break;
     case cni::Command::kGc:
-      status = network_->Gc(*invocation);
+      status = secondary ? secondary_->Gc(*invocation) : network_->Gc(*invocation);
       break;
     case cni::Command::kStatus:
       status = network_->Status();
@@ -90,6 +108,7 @@ grpc::Status AgentService::Health(grpc::ServerContext*, const v1::HealthRequest*
 grpc::Status AgentService::ListPods(grpc::ServerContext*, const v1::ListPodsRequest*,
                                     v1::ListPodsResponse* response) {
   for (const PodRecord& pod : network_->ListPods()) FillAttachment(pod, response->add_pods());
+  for (const auto& record : secondary_->List()) FillAttachment(record, response->add_pods());
   return grpc::Status::OK;
 }
 

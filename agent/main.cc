@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -18,6 +19,8 @@
 #include "agent/cluster/node_from_flags.h"
 #include "agent/cluster/standalone_dir_source.h"
 #include "agent/ipam/ipam.h"
+#include "agent/l2net/secondary_networks.h"
+#include "agent/l2net/segment_tunnels.h"
 #include "agent/overlay/overlay.h"
 #include "agent/overlay/uplink.h"
 #include "agent/podnet/pod_network.h"
@@ -143,6 +146,25 @@ int Run(const Flags& flags) {
     overlay = std::move(*created);
   }
 
+  // Secondary L2 networks (configs naming a bridge); with a VXLAN endpoint their segments
+  // reach the other nodes.
+  std::unique_ptr<agent::l2net::SecondaryNetworks> secondary;
+  std::unique_ptr<agent::l2net::SegmentTunnels> segment_tunnels;
+  if (use_overlay) {
+    auto created = agent::l2net::SegmentTunnels::Create(
+        {.node_name = node_name, .local_ip = local_ip, .dst_port = flags.vxlan_port},
+        &switch_client, [&secondary] {
+          return secondary ? secondary->Segments() : std::set<agent::l2net::Segment>{};
+        });
+    if (!created.ok()) return Fail(std::string(created.status().message()));
+    segment_tunnels = std::move(*created);
+  }
+  auto opened = agent::l2net::SecondaryNetworks::Open(
+      {.state_dir = flags.state_dir, .port_type = flags.pod_port_type, .vxlan_mtu = mtu},
+      &switch_client, segment_tunnels.get());
+  if (!opened.ok()) return Fail(std::string(opened.status().message()));
+  secondary = std::move(*opened);
+
   // The pod network needs podswitchd; keep trying in the background until it answers, then
   // keep watching: a restarted podswitchd recreates the gateway tap blank, so set it up again.
   std::atomic<bool> stopping = false;
@@ -163,9 +185,11 @@ int Run(const Flags& flags) {
           // Tunnels need br-int; a podswitchd that came back gets everything checked at once.
           if (overlay && !overlay_started) {
             overlay->Start(&store);
+            if (segment_tunnels) segment_tunnels->Start(&store);
             overlay_started = true;
           } else if (overlay) {
             overlay->RequestResync();
+            if (segment_tunnels) segment_tunnels->Wake();
           }
           attempt = 0;
         } else if (attempt++ % 10 == 0) {
@@ -178,8 +202,8 @@ int Run(const Flags& flags) {
 
   std::filesystem::create_directories(std::filesystem::path(flags.socket).parent_path(), error);
   std::filesystem::remove(flags.socket, error);
-  agent::CniService cni_service(&network);
-  agent::AgentService agent_service(&network, ipam->get(), node_name,
+  agent::CniService cni_service(&network, secondary.get());
+  agent::AgentService agent_service(&network, secondary.get(), ipam->get(), node_name,
                                     std::string("podswitch-agent ") + kVersion);
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix:" + flags.socket, grpc::InsecureServerCredentials());
@@ -217,6 +241,7 @@ int Run(const Flags& flags) {
   stopping = true;
   node_setup.join();
   if (overlay) overlay->Stop();
+  if (segment_tunnels) segment_tunnels->Stop();
   if (source) source->Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   if (metrics) metrics->Stop();

@@ -73,11 +73,13 @@ std::vector<const agentapi::PodAttachment*> SortedAllocations(
 }  // namespace
 
 std::string FormatPodList(const agentapi::ListPodsResponse& pods) {
-  std::vector<Row> rows{{"NAMESPACE", "NAME", "IP", "MAC", "PORT", "TYPE", "LINK", "CONTAINER"}};
+  std::vector<Row> rows{
+      {"NAMESPACE", "NAME", "IFNAME", "BRIDGE", "IP", "MAC", "PORT", "TYPE", "LINK", "CONTAINER"}};
   for (const auto* pod : SortedPods(pods)) {
-    rows.push_back({OrDash(pod->pod_namespace()), OrDash(pod->pod_name()), OrDash(pod->ip()),
-                    OrDash(pod->mac()), OrDash(pod->port()), OrDash(pod->interface_type()),
-                    OrDash(pod->link_state()), ShortId(pod->container_id())});
+    rows.push_back({OrDash(pod->pod_namespace()), OrDash(pod->pod_name()), OrDash(pod->ifname()),
+                    OrDash(pod->bridge()), OrDash(pod->ip()), OrDash(pod->mac()),
+                    OrDash(pod->port()), OrDash(pod->interface_type()), OrDash(pod->link_state()),
+                    ShortId(pod->container_id())});
   }
   return FormatTable(rows);
 }

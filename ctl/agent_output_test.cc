@@ -22,6 +22,7 @@ void AddPod(agentapi::ListPodsResponse& pods, const std::string& ns, const std::
   pod->set_port("psw" + name);
   pod->set_interface_type(type);
   pod->set_link_state("up");
+  pod->set_bridge("br-int");
 }
 
 TEST(FormatPodList, AlignedTableSortedByNamespaceAndName) {
@@ -29,22 +30,24 @@ TEST(FormatPodList, AlignedTableSortedByNamespaceAndName) {
   AddPod(pods, "web", "frontend", "10.250.100.3", "vhostuser");
   AddPod(pods, "db", "b", "10.250.100.2");
   EXPECT_EQ(FormatPodList(pods),
-            "NAMESPACE  NAME      IP            MAC                PORT         TYPE       LINK  "
-            "CONTAINER\n"
-            "db         b         10.250.100.2  0a:58:0a:fa:64:02  pswb         veth       up    "
-            "c0ffeeb01234\n"
-            "web        frontend  10.250.100.3  0a:58:0a:fa:64:03  pswfrontend  vhostuser  up    "
-            "c0ffeefronte\n");
+            "NAMESPACE  NAME      IFNAME  BRIDGE  IP            MAC                PORT         "
+            "TYPE       LINK  CONTAINER\n"
+            "db         b         eth0    br-int  10.250.100.2  0a:58:0a:fa:64:02  pswb         "
+            "veth       up    c0ffeeb01234\n"
+            "web        frontend  eth0    br-int  10.250.100.3  0a:58:0a:fa:64:03  pswfrontend  "
+            "vhostuser  up    c0ffeefronte\n");
 }
 
 TEST(FormatPodList, HeaderOnlyWhenEmptyAndDashForMissingFields) {
   agentapi::ListPodsResponse pods;
-  EXPECT_EQ(FormatPodList(pods), "NAMESPACE  NAME  IP  MAC  PORT  TYPE  LINK  CONTAINER\n");
+  EXPECT_EQ(FormatPodList(pods),
+            "NAMESPACE  NAME  IFNAME  BRIDGE  IP  MAC  PORT  TYPE  LINK  CONTAINER\n");
   agentapi::PodAttachment* pod = pods.add_pods();
   pod->set_ip("10.0.0.9");
   pod->set_link_state("missing");
-  EXPECT_THAT(FormatPodList(pods),
-              HasSubstr("\n-          -     10.0.0.9  -    -     -     missing  -\n"));
+  EXPECT_THAT(
+      FormatPodList(pods),
+      HasSubstr("\n-          -     -       -       10.0.0.9  -    -     -     missing  -\n"));
 }
 
 TEST(PodListToJson, EveryFieldOfEveryPodInTableOrder) {

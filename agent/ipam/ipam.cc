@@ -26,12 +26,22 @@ std::string Describe(const Allocation& allocation) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Ipam>> Ipam::Open(std::string state_dir, Cidr pod_cidr) {
+absl::StatusOr<std::unique_ptr<Ipam>> Ipam::Open(std::string state_dir, Cidr pod_cidr,
+                                                 std::optional<AddressRange> range) {
   if (pod_cidr.prefix_len() > 30) {
     return absl::InvalidArgumentError(
         absl::StrCat("pod CIDR ", pod_cidr.ToString(),
                      " is too small: it needs a network, a gateway, a broadcast address and at "
                      "least one pod address (prefix /30 or shorter)"));
+  }
+  const AddressRange usable{Ipv4Address(pod_cidr.Gateway().value() + 1),
+                            Ipv4Address(pod_cidr.broadcast().value() - 1)};
+  if (range.has_value() &&
+      (range->first < usable.first || range->last > usable.last || range->first > range->last)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("address range ", range->first.ToString(), "-", range->last.ToString(),
+                     " is not a range inside the usable addresses of ", pod_cidr.ToString(), " (",
+                     usable.first.ToString(), "-", usable.last.ToString(), ")"));
   }
   std::error_code error;
   std::filesystem::create_directories(state_dir, error);
@@ -42,13 +52,15 @@ absl::StatusOr<std::unique_ptr<Ipam>> Ipam::Open(std::string state_dir, Cidr pod
   std::string db_path = (std::filesystem::path(state_dir) / "ipam.db").string();
   absl::StatusOr<std::unique_ptr<internal::IpamStore>> store = internal::IpamStore::Open(db_path);
   if (!store.ok()) return store.status();
-  std::unique_ptr<Ipam> ipam(new Ipam(db_path, pod_cidr, *std::move(store)));
+  std::unique_ptr<Ipam> ipam(
+      new Ipam(db_path, pod_cidr, range.value_or(usable), *std::move(store)));
   if (absl::Status status = ipam->Load(); !status.ok()) return status;
   return ipam;
 }
 
-Ipam::Ipam(std::string db_path, Cidr pod_cidr, std::unique_ptr<internal::IpamStore> store)
-    : db_path_(std::move(db_path)), pod_cidr_(pod_cidr), store_(std::move(store)) {}
+Ipam::Ipam(std::string db_path, Cidr pod_cidr, AddressRange range,
+           std::unique_ptr<internal::IpamStore> store)
+    : db_path_(std::move(db_path)), pod_cidr_(pod_cidr), range_(range), store_(std::move(store)) {}
 
 Ipam::~Ipam() = default;
 
@@ -91,8 +103,8 @@ absl::Status Ipam::Load() {
 }
 
 std::optional<Ipv4Address> Ipam::NextFree() const {
-  const uint32_t first = pod_cidr_.Gateway().value() + 1;
-  const uint32_t last = pod_cidr_.broadcast().value() - 1;
+  const uint32_t first = range_.first.value();
+  const uint32_t last = range_.last.value();
   const uint32_t count = last - first + 1;
   uint32_t start = first;
   if (last_allocated_.has_value() && last_allocated_->value() >= first &&
@@ -120,12 +132,12 @@ absl::StatusOr<Allocation> Ipam::Allocate(std::string_view container_id, std::st
 
   std::optional<Ipv4Address> ip = NextFree();
   if (!ip.has_value()) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "IPAM: pod CIDR ", pod_cidr_.ToString(), " is full: all ", capacity(),
-        " pod addresses are allocated (network, gateway ", pod_cidr_.Gateway().ToString(),
-        " and broadcast excluded); cannot allocate for container ", std::string(container_id),
-        " ifname ", std::string(ifname), " (pod ", std::string(pod_namespace), "/",
-        std::string(pod_name), ")"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("IPAM: pod CIDR ", pod_cidr_.ToString(), " is full: all ", capacity(),
+                     " pod addresses of ", range_.first.ToString(), "-", range_.last.ToString(),
+                     " are allocated; cannot allocate for container ", std::string(container_id),
+                     " ifname ", std::string(ifname), " (pod ", std::string(pod_namespace), "/",
+                     std::string(pod_name), ")"));
   }
   Allocation allocation{
       .container_id = key.first,

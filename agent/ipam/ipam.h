@@ -50,6 +50,14 @@ struct Allocation {
   friend bool operator==(const Allocation&, const Allocation&) = default;
 };
 
+// The part of a pool's usable addresses it hands out, both ends included: host-local's
+// rangeStart..rangeEnd, so nodes sharing one subnet (a secondary L2 network stretched over
+// VXLAN or a VLAN) can each allocate from their own slice without handing out one address twice.
+struct AddressRange {
+  Ipv4Address first;
+  Ipv4Address last;
+};
+
 // The node's pod address pool; see the file comment.
 class Ipam {
  public:
@@ -58,7 +66,10 @@ class Ipam {
   // differs, the new one is accepted only if every existing allocation is still a usable
   // address in it (a grown CIDR); otherwise FAILED_PRECONDITION names both CIDRs and the first
   // allocation in the way. UNAVAILABLE when another process holds the database.
-  static absl::StatusOr<std::unique_ptr<Ipam>> Open(std::string state_dir, Cidr pod_cidr);
+  // `range` limits new allocations to a slice of the usable addresses (INVALID_ARGUMENT when it
+  // is empty, reversed or not inside them); existing allocations outside it stay valid.
+  static absl::StatusOr<std::unique_ptr<Ipam>> Open(std::string state_dir, Cidr pod_cidr,
+                                                    std::optional<AddressRange> range = {});
 
   ~Ipam();
   Ipam(const Ipam&) = delete;
@@ -91,15 +102,19 @@ class Ipam {
   const Cidr& pod_cidr() const { return pod_cidr_; }
   // The address pods use as their default gateway; never allocated.
   Ipv4Address gateway() const { return pod_cidr_.Gateway(); }
-  // How many addresses pods can get in total (size minus network, broadcast, gateway).
-  uint64_t capacity() const { return pod_cidr_.size() - 3; }
+  // How many addresses pods can get in total: the range's size, or the CIDR's size minus
+  // network, broadcast and gateway.
+  uint64_t capacity() const { return uint64_t{range_.last.value()} - range_.first.value() + 1; }
+  // The addresses new allocations come from.
+  const AddressRange& range() const { return range_; }
   // Where the state lives, for logs and error messages.
   const std::string& db_path() const { return db_path_; }
 
  private:
   using Key = std::pair<std::string, std::string>;
 
-  Ipam(std::string db_path, Cidr pod_cidr, std::unique_ptr<internal::IpamStore> store);
+  Ipam(std::string db_path, Cidr pod_cidr, AddressRange range,
+       std::unique_ptr<internal::IpamStore> store);
 
   // Loads allocations and the round-robin cursor from the store, checking them against the
   // pod CIDR; called once by Open.
@@ -109,6 +124,7 @@ class Ipam {
 
   const std::string db_path_;
   const Cidr pod_cidr_;
+  const AddressRange range_;
 
   mutable absl::Mutex mutex_;
   std::unique_ptr<internal::IpamStore> store_ ABSL_GUARDED_BY(mutex_);

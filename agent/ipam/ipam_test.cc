@@ -17,6 +17,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 Cidr MustParse(const char* text) { return *Cidr::Parse(text); }
+Ipv4Address MustParseIp(const char* text) { return *Ipv4Address::Parse(text); }
 
 class IpamTest : public ::testing::Test {
  protected:
@@ -81,7 +82,7 @@ TEST_F(IpamTest, ExhaustionSaysWhichCidrIsFull) {
   absl::StatusOr<Allocation> full = ipam->Allocate("c-extra", "eth0", "ns", "late");
   EXPECT_EQ(full.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(full.status().message(), HasSubstr("pod CIDR 10.244.1.0/29 is full"));
-  EXPECT_THAT(full.status().message(), HasSubstr("all 5 pod addresses"));
+  EXPECT_THAT(full.status().message(), HasSubstr("all 5 pod addresses of 10.244.1.2-10.244.1.6"));
   EXPECT_THAT(full.status().message(), HasSubstr("c-extra"));
   EXPECT_THAT(full.status().message(), HasSubstr("ns/late"));
   // The broadcast address was never handed out.
@@ -222,6 +223,32 @@ TEST_F(IpamTest, TooSmallCidrIsRejected) {
   EXPECT_EQ(MustAllocate(*tiny, "c1"), "10.244.1.2");
   EXPECT_EQ(tiny->Allocate("c2", "eth0", "ns", "p").status().code(),
             absl::StatusCode::kResourceExhausted);
+}
+
+TEST_F(IpamTest, RangeLimitsWhereNewAddressesComeFrom) {
+  auto range = AddressRange{MustParseIp("10.244.1.100"), MustParseIp("10.244.1.102")};
+  absl::StatusOr<std::unique_ptr<Ipam>> ipam = Ipam::Open(dir_, MustParse("10.244.1.0/24"), range);
+  ASSERT_TRUE(ipam.ok()) << ipam.status();
+  EXPECT_EQ((*ipam)->capacity(), 3u);
+  EXPECT_EQ(MustAllocate(**ipam, "c1"), "10.244.1.100");
+  EXPECT_EQ(MustAllocate(**ipam, "c2"), "10.244.1.101");
+  EXPECT_EQ(MustAllocate(**ipam, "c3"), "10.244.1.102");
+  absl::StatusOr<Allocation> full = (*ipam)->Allocate("c4", "eth0", "ns", "p");
+  EXPECT_EQ(full.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(full.status().message(), HasSubstr("10.244.1.100-10.244.1.102"));
+}
+
+TEST_F(IpamTest, RangeOutsideTheUsableAddressesIsRefused) {
+  Cidr cidr = MustParse("10.244.1.0/24");
+  for (auto [first, last] : {std::pair{"10.244.1.1", "10.244.1.9"},    // the gateway
+                             std::pair{"10.244.1.9", "10.244.1.255"},  // broadcast
+                             std::pair{"10.244.1.9", "10.244.1.8"},    // reversed
+                             std::pair{"10.244.2.1", "10.244.2.9"}}) {
+    absl::StatusOr<std::unique_ptr<Ipam>> ipam =
+        Ipam::Open(dir_, cidr, AddressRange{MustParseIp(first), MustParseIp(last)});
+    EXPECT_EQ(ipam.status().code(), absl::StatusCode::kInvalidArgument) << first << "-" << last;
+    EXPECT_THAT(ipam.status().message(), HasSubstr("10.244.1.2-10.244.1.254"));
+  }
 }
 
 }  // namespace

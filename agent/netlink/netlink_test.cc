@@ -198,7 +198,7 @@ TEST_F(PodWiringTest, CheckNamesAMissingPodInterface) {
   config.ifname = "net1";  // the host veth for net1 does not exist either
   EXPECT_THAT(CheckPodInterface(config).message(), HasSubstr("is missing"));
   config.ifname = "eth0";
-  config.ip = ipam::Ipv4Address(config.ip.value() + 1);  // a different address, so MAC differs
+  config.ip = ipam::Ipv4Address(config.ip->value() + 1);  // a different address, so MAC differs
   absl::Status mac = CheckPodInterface(config);
   EXPECT_EQ(mac.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(mac.message(), HasSubstr("MAC of eth0 in netns"));

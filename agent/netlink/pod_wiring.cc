@@ -9,6 +9,7 @@
 #include "agent/netlink/internal/pod_side.h"
 #include "agent/netlink/internal/route_socket.h"
 #include "agent/netlink/netns.h"
+#include "common/stable_hash.h"
 
 namespace podswitch::agent::netlink {
 namespace {
@@ -16,15 +17,19 @@ namespace {
 using internal::LinkPtr;
 using internal::RouteSocket;
 
-// FNV-1a 64: tiny, dependency-free and stable forever (unlike absl::Hash, which is seeded per
-// process), which is what a name that must survive agent upgrades needs.
-uint64_t Fnv1a64(std::string_view text) {
-  uint64_t hash = 0xcbf29ce484222325ULL;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
+std::string MacText(const std::array<uint8_t, 6>& m) {
+  return absl::StrFormat("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+std::array<uint8_t, 6> PodInterfaceMacBytes(const PodInterfaceConfig& config) {
+  if (config.ip.has_value()) return PodMacBytes(*config.ip);
+  uint64_t hash = StableHash(absl::StrCat(config.container_id, "/", config.ifname));
+  return {0x0a,
+          0x5a,
+          static_cast<uint8_t>(hash >> 56),
+          static_cast<uint8_t>(hash >> 48),
+          static_cast<uint8_t>(hash >> 40),
+          static_cast<uint8_t>(hash >> 32)};
 }
 
 // Rejects what the kernel would refuse with a less helpful error, before touching anything.
@@ -43,12 +48,18 @@ absl::Status ValidateConfig(const PodInterfaceConfig& config) {
     return absl::InvalidArgumentError(
         absl::StrCat("pod interface MTU ", config.mtu, " is not between 68 and 65535"));
   }
-  absl::StatusOr<ipam::Cidr> subnet = ipam::Cidr::FromAddress(config.ip, config.prefix_len);
+  if (!config.ip.has_value()) {
+    if (!config.gateway.has_value()) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat("pod gateway ", config.gateway->ToString(),
+                                                   " given for an interface without an address"));
+  }
+  absl::StatusOr<ipam::Cidr> subnet = ipam::Cidr::FromAddress(*config.ip, config.prefix_len);
   if (!subnet.ok()) return subnet.status();
-  if (!subnet->Contains(config.gateway) || config.gateway == config.ip) {
+  if (config.gateway.has_value() &&
+      (!subnet->Contains(*config.gateway) || *config.gateway == *config.ip)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("pod gateway ", config.gateway.ToString(), " is not another address in ",
-                     subnet->ToString(), " of pod address ", config.ip.ToString()));
+        absl::StrCat("pod gateway ", config.gateway->ToString(), " is not another address in ",
+                     subnet->ToString(), " of pod address ", config.ip->ToString()));
   }
   return absl::OkStatus();
 }
@@ -63,7 +74,7 @@ absl::Status CreateVethPair(RouteSocket& sock, const PodInterfaceConfig& config,
   rtnl_link* veth = rtnl_link_veth_alloc();
   if (veth == nullptr) return absl::ResourceExhaustedError(what);
   LinkPtr peer(rtnl_link_veth_get_peer(veth));
-  std::array<uint8_t, 6> mac = PodMacBytes(config.ip);
+  std::array<uint8_t, 6> mac = PodInterfaceMacBytes(config);
   internal::NlAddrPtr pod_mac = internal::MakeMac(mac.data());
   rtnl_link_set_name(veth, host_name.c_str());
   rtnl_link_set_mtu(veth, config.mtu);
@@ -97,7 +108,7 @@ absl::StatusOr<PodInterface> ConfigureCreatedVeth(RouteSocket& sock,
       .host_ifindex = rtnl_link_get_ifindex(host->get()),
       .host_mac = internal::AddrToString(rtnl_link_get_addr(host->get())),
       .pod_ifname = config.ifname,
-      .pod_mac = PodMacAddress(config.ip),
+      .pod_mac = PodInterfaceMac(config),
       .netns_path = config.netns_path,
   };
 }
@@ -107,7 +118,7 @@ absl::StatusOr<PodInterface> ConfigureCreatedVeth(RouteSocket& sock,
 std::string HostVethName(std::string_view container_id, std::string_view ifname) {
   std::string key(container_id);
   if (ifname != "eth0") absl::StrAppend(&key, "/", std::string(ifname));
-  return absl::StrFormat("psw%012x", Fnv1a64(key) >> 16);
+  return absl::StrFormat("psw%012x", StableHash(key) >> 16);
 }
 
 std::array<uint8_t, 6> PodMacBytes(ipam::Ipv4Address ip) {
@@ -120,9 +131,10 @@ std::array<uint8_t, 6> PodMacBytes(ipam::Ipv4Address ip) {
           static_cast<uint8_t>(v)};
 }
 
-std::string PodMacAddress(ipam::Ipv4Address ip) {
-  std::array<uint8_t, 6> m = PodMacBytes(ip);
-  return absl::StrFormat("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+std::string PodMacAddress(ipam::Ipv4Address ip) { return MacText(PodMacBytes(ip)); }
+
+std::string PodInterfaceMac(const PodInterfaceConfig& config) {
+  return MacText(PodInterfaceMacBytes(config));
 }
 
 absl::StatusOr<PodInterface> SetupPodInterface(const PodInterfaceConfig& config) {

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,15 +23,16 @@
 
 namespace podswitch::agent::netlink {
 
-// What ADD asks for: where the pod is and the addressing IPAM chose for it.
+// What ADD asks for: where the pod is and the addressing IPAM chose for it. A secondary L2
+// network's interface may have no address, and never has the default route.
 struct PodInterfaceConfig {
-  std::string container_id;   // CNI_CONTAINERID
-  std::string netns_path;     // CNI_NETNS, e.g. /var/run/netns/NAME
-  std::string ifname;         // CNI_IFNAME, e.g. eth0
-  ipam::Ipv4Address ip;       // the pod's address
-  int prefix_len = 24;        // of the pod CIDR
-  ipam::Ipv4Address gateway;  // the pod's default gateway (first address of the pod CIDR)
-  int mtu = 1450;             // uplink MTU - 50 for VXLAN
+  std::string container_id;                  // CNI_CONTAINERID
+  std::string netns_path;                    // CNI_NETNS, e.g. /var/run/netns/NAME
+  std::string ifname;                        // CNI_IFNAME, e.g. eth0
+  std::optional<ipam::Ipv4Address> ip;       // the pod's address; none: L2 only
+  int prefix_len = 24;                       // of the pod CIDR (or the network's subnet)
+  std::optional<ipam::Ipv4Address> gateway;  // default route via (the pod CIDR's first address)
+  int mtu = 1450;                            // uplink MTU - 50 for VXLAN
 };
 
 // What ADD built, for the CNI result (interfaces) and for attaching the host end to br-int.
@@ -55,6 +57,9 @@ std::string HostVethName(std::string_view container_id, std::string_view ifname 
 std::array<uint8_t, 6> PodMacBytes(ipam::Ipv4Address ip);
 // PodMacBytes as text, "0a:58:0a:f4:01:02".
 std::string PodMacAddress(ipam::Ipv4Address ip);
+// The MAC the pod end of `config` gets: PodMacAddress of its address, or for an interface
+// without one 0a:5a:<4 bytes of a stable hash of container id and ifname>.
+std::string PodInterfaceMac(const PodInterfaceConfig& config);
 
 // Builds the pod's interface (see the file comment). All or nothing: when a step fails the
 // veth is deleted again and the error names the step, the objects and the errno text, e.g.

@@ -2,16 +2,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "agent/ipam/cidr.h"
+#include "common/stable_hash.h"
 
 namespace podswitch::agent::overlay {
 
 uint64_t RemoteNodeFlowCookie(std::string_view node_name) {
-  uint64_t hash = 0xcbf29ce484222325ull;  // FNV-1a
-  for (char c : node_name) {
-    hash ^= static_cast<uint8_t>(c);
-    hash *= 0x100000001b3ull;
-  }
-  return (hash & ~kRemoteNodeCookieMask) | kRemoteNodeCookieTag;
+  return (StableHash(node_name) & ~kRemoteNodeCookieMask) | kRemoteNodeCookieTag;
 }
 
 std::string RemoteNodeCookieFilter() {

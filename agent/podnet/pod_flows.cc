@@ -1,16 +1,13 @@
 #include "agent/podnet/pod_flows.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/stable_hash.h"
 
 namespace podswitch::agent {
 
 uint64_t PodFlowCookie(const std::string& port) {
-  uint64_t hash = 0xcbf29ce484222325ull;  // FNV-1a
-  for (char c : port) {
-    hash ^= static_cast<uint8_t>(c);
-    hash *= 0x100000001b3ull;
-  }
-  return (hash & 0x00ffffffffffffffull) | 0x0100000000000000ull;  // never kBaseFlowCookie
+  // Never kBaseFlowCookie.
+  return (StableHash(port) & 0x00ffffffffffffffull) | 0x0100000000000000ull;
 }
 
 std::vector<std::string> BaseFlows(const NodeNetwork& node) {

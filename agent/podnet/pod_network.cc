@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "agent/netlink/host_interface.h"
 #include "agent/netlink/pod_wiring.h"
+#include "agent/podnet/switch_error.h"
 #include "cni/spec/error.h"
 #include "common/status_macros.h"
 #include "spdlog/spdlog.h"
@@ -20,15 +21,6 @@ using cni::CniStatus;
 using cni::ErrorCode;
 
 constexpr char kPortPrefix[] = "psw";
-
-// podswitchd unreachable -> "try again later"; anything else keeps the code given.
-absl::Status SwitchError(const absl::Status& status, ErrorCode code, std::string_view what) {
-  if (absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status)) {
-    return CniStatus(ErrorCode::kTryAgainLater,
-                     absl::StrCat(std::string(what), ": ", status.message()));
-  }
-  return CniStatus(code, std::string(what), std::string(status.message()));
-}
 
 std::string VhostSocketPath(const std::string& dir, const std::string& container_id,
                             const std::string& ifname) {
@@ -42,13 +34,6 @@ PodNetwork::PodNetwork(PodNetworkOptions options, ipam::Ipam* ipam, SwitchClient
   node_.pod_cidr = options_.pod_cidr.ToString();
   node_.gateway_ip = ipam_->gateway().ToString();
   node_.gateway_mac = netlink::PodMacAddress(ipam_->gateway());
-}
-
-std::shared_ptr<absl::Mutex> PodNetwork::ContainerLock(const std::string& container_id) {
-  absl::MutexLock lock(&locks_mu_);
-  auto& slot = locks_[container_id];
-  if (!slot) slot = std::make_shared<absl::Mutex>();
-  return slot;
 }
 
 absl::Status PodNetwork::EnsureNode() {
@@ -92,20 +77,11 @@ absl::StatusOr<cni::Result> PodNetwork::Add(const cni::CniInvocation& invocation
     return CniStatus(ErrorCode::kUnsupportedField,
                      "interfaceType tap is not supported by this podswitch-agent yet");
   }
-  if (invocation.config.l2.has_value()) {
-    // Parsed and validated, but attaching to another bridge is not built yet: refuse rather
-    // than put the pod on the routed pod network it did not ask for.
-    return CniStatus(ErrorCode::kUnsupportedField,
-                     absl::StrCat("network \"", invocation.config.name, "\" names bridge \"",
-                                  invocation.config.l2->bridge,
-                                  "\": secondary VLAN/VXLAN networks are not supported by this "
-                                  "podswitch-agent yet"));
-  }
   if (!NodeIntact()) {
     absl::Status ensured = EnsureNode();
     if (!ensured.ok()) return SwitchError(ensured, ErrorCode::kTryAgainLater, "node setup");
   }
-  std::shared_ptr<absl::Mutex> container = ContainerLock(invocation.env.container_id);
+  std::shared_ptr<absl::Mutex> container = container_locks_.Get(invocation.env.container_id);
   absl::MutexLock lock(container.get());
   auto result = AddLocked(invocation);
   if (!result.ok()) {
@@ -245,14 +221,14 @@ absl::Status PodNetwork::Teardown(const std::string& container_id, const std::st
 }
 
 absl::Status PodNetwork::Del(const cni::CniInvocation& invocation) {
-  std::shared_ptr<absl::Mutex> container = ContainerLock(invocation.env.container_id);
+  std::shared_ptr<absl::Mutex> container = container_locks_.Get(invocation.env.container_id);
   absl::MutexLock lock(container.get());
   return Teardown(invocation.env.container_id, invocation.env.ifname, invocation.env.netns);
 }
 
 absl::Status PodNetwork::Check(const cni::CniInvocation& invocation) {
   const cni::CniEnv& env = invocation.env;
-  std::shared_ptr<absl::Mutex> container = ContainerLock(env.container_id);
+  std::shared_ptr<absl::Mutex> container = container_locks_.Get(env.container_id);
   absl::MutexLock lock(container.get());
   auto allocation = ipam_->Get(env.container_id, env.ifname);
   if (!allocation) {
@@ -301,7 +277,7 @@ absl::Status PodNetwork::Gc(const cni::CniInvocation& invocation) {
   }
   for (const ipam::Allocation& allocation : ipam_->List()) {
     if (valid.contains({allocation.container_id, allocation.ifname})) continue;
-    std::shared_ptr<absl::Mutex> container = ContainerLock(allocation.container_id);
+    std::shared_ptr<absl::Mutex> container = container_locks_.Get(allocation.container_id);
     absl::MutexLock lock(container.get());
     spdlog::info("GC: releasing {} {}", allocation.container_id, allocation.ip.ToString());
     PODSWITCH_RETURN_IF_ERROR(Teardown(allocation.container_id, allocation.ifname, ""));

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -19,6 +18,7 @@
 #include "agent/switch/switch_client.h"
 #include "cni/spec/invocation.h"
 #include "cni/spec/result.h"
+#include "common/keyed_mutex.h"
 
 namespace podswitch::agent {
 
@@ -64,8 +64,6 @@ class PodNetwork {
   const NodeNetwork& node() const { return node_; }
 
  private:
-  // The per-container lock (created on first use).
-  std::shared_ptr<absl::Mutex> ContainerLock(const std::string& container_id);
   absl::StatusOr<cni::Result> AddLocked(const cni::CniInvocation& invocation);
   // Removes everything a pod attachment may have left, tolerating parts already gone.
   absl::Status Teardown(const std::string& container_id, const std::string& ifname,
@@ -75,8 +73,7 @@ class PodNetwork {
   ipam::Ipam* ipam_;
   SwitchClient* switch_;
   NodeNetwork node_;
-  absl::Mutex locks_mu_;
-  absl::flat_hash_map<std::string, std::shared_ptr<absl::Mutex>> locks_ ABSL_GUARDED_BY(locks_mu_);
+  KeyedMutex container_locks_;
   absl::Mutex node_mu_;
   bool node_ready_ ABSL_GUARDED_BY(node_mu_) = false;
   unsigned gateway_ifindex_ ABSL_GUARDED_BY(node_mu_) = 0;  // podswitch0 as EnsureNode set it up

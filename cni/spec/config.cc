@@ -200,7 +200,8 @@ absl::Status AddTrunkEntry(const nlohmann::json& entry, const std::string& path,
   return FieldError(path, "{\"id\": N} or {\"minID\": A, \"maxID\": B} with A <= B", entry);
 }
 
-// Reads a secondary L2 network: bridge, vlan, trunk, vni and ipam.subnet (see L2Network).
+// Reads a secondary L2 network: bridge, vlan, trunk, vni and ipam.subnet/rangeStart/rangeEnd
+// (see L2Network).
 absl::Status ParseL2Network(const nlohmann::json& json, NetworkConfig& config) {
   auto bridge = OptionalString(json, "bridge", "");
   if (!bridge.ok()) return bridge.status();
@@ -244,6 +245,16 @@ absl::Status ParseL2Network(const nlohmann::json& json, NetworkConfig& config) {
     if (!subnet->is_string()) return FieldError("ipam.subnet", "a CIDR string", *subnet);
     l2.subnet = subnet->get<std::string>();
   }
+  auto range_start = OptionalString(config.ipam, "rangeStart", "ipam");
+  if (!range_start.ok()) return range_start.status();
+  auto range_end = OptionalString(config.ipam, "rangeEnd", "ipam");
+  if (!range_end.ok()) return range_end.status();
+  if ((range_start->has_value() || range_end->has_value()) && l2.subnet.empty()) {
+    return FieldError("ipam.rangeStart", "set only together with ipam.subnet",
+                      range_start->value_or(range_end->value_or("")));
+  }
+  l2.range_start = range_start->value_or("");
+  l2.range_end = range_end->value_or("");
   config.l2 = std::move(l2);
   return absl::OkStatus();
 }

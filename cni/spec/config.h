@@ -47,13 +47,16 @@ struct Attachment {
 // A secondary L2 network, configured as ovs-cni does for Multus: the pod's interface goes on
 // `bridge` as an access port of `vlan`, a trunk of `trunks`, or untagged; with `vni` the
 // bridge's L2 segment is stretched over VXLAN to the other nodes (flood and learn). Addresses
-// come from ipam.subnet, or the interface has none.
+// come from ipam.subnet, or the interface has none; ipam.rangeStart/rangeEnd (host-local's
+// names) give each node its own slice of a subnet that several nodes share.
 struct L2Network {
   std::string bridge;
   std::optional<uint16_t> vlan;  // "vlan": 0..4094
   std::vector<uint16_t> trunks;  // "trunk": [{"id": N} | {"minID": A, "maxID": B}], sorted
   std::optional<uint32_t> vni;   // "vni": 1..16777215
   std::string subnet;            // "ipam": {"subnet": "A.B.C.D/N"}; empty: no address
+  std::string range_start;       // "ipam": {"rangeStart": "A.B.C.D"}; empty: the subnet's start
+  std::string range_end;         // "ipam": {"rangeEnd": "A.B.C.D"}; empty: the subnet's end
   bool operator==(const L2Network&) const = default;
 };
 

@@ -106,6 +106,20 @@ TEST(NetworkConfigTest, SecondaryL2NetworkAsOvsCniSpellsIt) {
           "trunk": [{"id": 42}, {"minID": 10, "maxID": 12}, {"id": 11}], "vni": 5000})");
   ASSERT_TRUE(trunk.ok()) << trunk.status();
   EXPECT_EQ(*trunk->l2, (L2Network{.bridge = "br-data", .trunks = {10, 11, 12, 42}, .vni = 5000}));
+  absl::StatusOr<NetworkConfig> ranged = ParseNetworkConfig(
+      R"({"cniVersion": "1.0.0", "name": "x", "type": "podswitch", "bridge": "br-x", "vni": 7,
+          "ipam": {"subnet": "10.229.0.0/24", "rangeStart": "10.229.0.10",
+                   "rangeEnd": "10.229.0.19"}})");
+  ASSERT_TRUE(ranged.ok()) << ranged.status();
+  EXPECT_EQ(*ranged->l2, (L2Network{.bridge = "br-x",
+                                    .vni = 7,
+                                    .subnet = "10.229.0.0/24",
+                                    .range_start = "10.229.0.10",
+                                    .range_end = "10.229.0.19"}));
+  absl::StatusOr<NetworkConfig> range_alone = ParseNetworkConfig(
+      R"({"cniVersion": "1.0.0", "name": "x", "type": "podswitch", "bridge": "br-x",
+          "ipam": {"rangeStart": "10.229.0.10"}})");
+  EXPECT_EQ(static_cast<int>(CniErrorFromStatus(range_alone.status()).code), 7);
   absl::StatusOr<NetworkConfig> pod_network =
       ParseNetworkConfig(R"({"cniVersion": "1.0.0", "name": "p", "type": "podswitch"})");
   ASSERT_TRUE(pod_network.ok());

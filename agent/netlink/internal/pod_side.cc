@@ -62,13 +62,14 @@ absl::StatusOr<bool> HasDefaultRoute(RouteSocket& sock, int ifindex, ipam::Ipv4A
   return false;
 }
 
-absl::Status AddAddress(RouteSocket& sock, int ifindex, const PodInterfaceConfig& config) {
-  std::string what = absl::StrCat("add address ", config.ip.ToString(), "/", config.prefix_len,
-                                  " to ", config.ifname, InNetns(config.netns_path));
+absl::Status AddAddress(RouteSocket& sock, int ifindex, const PodInterfaceConfig& config,
+                        ipam::Ipv4Address ip) {
+  std::string what = absl::StrCat("add address ", ip.ToString(), "/", config.prefix_len, " to ",
+                                  config.ifname, InNetns(config.netns_path));
   AddrPtr addr(rtnl_addr_alloc());
-  absl::StatusOr<ipam::Cidr> subnet = ipam::Cidr::FromAddress(config.ip, config.prefix_len);
+  absl::StatusOr<ipam::Cidr> subnet = ipam::Cidr::FromAddress(ip, config.prefix_len);
   if (addr == nullptr || !subnet.ok()) return absl::InvalidArgumentError(what);
-  NlAddrPtr local = MakeIpv4(config.ip.value(), config.prefix_len);
+  NlAddrPtr local = MakeIpv4(ip.value(), config.prefix_len);
   NlAddrPtr broadcast = MakeIpv4(subnet->broadcast().value(), 32);
   rtnl_addr_set_ifindex(addr.get(), ifindex);
   rtnl_addr_set_family(addr.get(), AF_INET);
@@ -77,9 +78,10 @@ absl::Status AddAddress(RouteSocket& sock, int ifindex, const PodInterfaceConfig
   return sock.Check(rtnl_addr_add(sock.get(), addr.get(), NLM_F_EXCL), what);
 }
 
-absl::Status AddDefaultRoute(RouteSocket& sock, int ifindex, const PodInterfaceConfig& config) {
-  std::string what = absl::StrCat("add default route via ", config.gateway.ToString(), " dev ",
-                                  config.ifname, InNetns(config.netns_path));
+absl::Status AddDefaultRoute(RouteSocket& sock, int ifindex, const PodInterfaceConfig& config,
+                             ipam::Ipv4Address via) {
+  std::string what = absl::StrCat("add default route via ", via.ToString(), " dev ", config.ifname,
+                                  InNetns(config.netns_path));
   RoutePtr route(rtnl_route_alloc());
   rtnl_nexthop* nexthop = rtnl_route_nh_alloc();
   if (route == nullptr || nexthop == nullptr) {
@@ -87,7 +89,7 @@ absl::Status AddDefaultRoute(RouteSocket& sock, int ifindex, const PodInterfaceC
     return absl::ResourceExhaustedError(what);
   }
   NlAddrPtr dst = MakeIpv4(0, 0);
-  NlAddrPtr gateway = MakeIpv4(config.gateway.value(), 32);
+  NlAddrPtr gateway = MakeIpv4(via.value(), 32);
   rtnl_route_set_family(route.get(), AF_INET);
   rtnl_route_set_table(route.get(), RT_TABLE_MAIN);
   rtnl_route_set_protocol(route.get(), RTPROT_BOOT);
@@ -111,12 +113,17 @@ absl::Status ConfigurePodSide(const PodInterfaceConfig& config) {
   int ifindex = rtnl_link_get_ifindex(link->get());
   // Offloads first, so not one segment leaves with a checksum left to "hardware".
   if (absl::Status status = DisableTxOffloads(config.ifname, where); !status.ok()) return status;
-  if (absl::Status status = AddAddress(**sock, ifindex, config); !status.ok()) return status;
+  if (config.ip.has_value()) {
+    if (absl::Status status = AddAddress(**sock, ifindex, config, *config.ip); !status.ok()) {
+      return status;
+    }
+  }
   if (absl::Status status = (*sock)->SetUp(link->get(), absl::StrCat("set up ", where));
       !status.ok()) {
     return status;
   }
-  return AddDefaultRoute(**sock, ifindex, config);
+  if (!config.gateway.has_value()) return absl::OkStatus();
+  return AddDefaultRoute(**sock, ifindex, config, *config.gateway);
 }
 
 absl::Status CheckPodSide(const PodInterfaceConfig& config) {
@@ -131,9 +138,9 @@ absl::Status CheckPodSide(const PodInterfaceConfig& config) {
   int ifindex = rtnl_link_get_ifindex(link->get());
 
   std::string mac = AddrToString(rtnl_link_get_addr(link->get()));
-  if (mac != PodMacAddress(config.ip)) {
+  if (std::string want = PodInterfaceMac(config); mac != want) {
     return absl::FailedPreconditionError(
-        absl::StrCat("MAC of ", where, " is ", mac, ", expected ", PodMacAddress(config.ip)));
+        absl::StrCat("MAC of ", where, " is ", mac, ", expected ", want));
   }
   if (int mtu = static_cast<int>(rtnl_link_get_mtu(link->get())); mtu != config.mtu) {
     return absl::FailedPreconditionError(
@@ -142,21 +149,25 @@ absl::Status CheckPodSide(const PodInterfaceConfig& config) {
   if ((rtnl_link_get_flags(link->get()) & IFF_UP) == 0) {
     return absl::FailedPreconditionError(absl::StrCat("interface ", where, " is down"));
   }
-  absl::StatusOr<std::vector<std::string>> addresses =
-      Ipv4Addresses(**sock, ifindex, absl::StrCat("list addresses of ", where));
-  if (!addresses.ok()) return addresses.status();
-  std::string want = absl::StrCat(config.ip.ToString(), "/", config.prefix_len);
-  if (std::find(addresses->begin(), addresses->end(), want) == addresses->end()) {
-    return absl::NotFoundError(
-        absl::StrCat("address ", want, " is missing on ", where, " (it has ",
-                     addresses->empty() ? "none" : absl::StrJoin(*addresses, ", "), ")"));
+  if (config.ip.has_value()) {
+    absl::StatusOr<std::vector<std::string>> addresses =
+        Ipv4Addresses(**sock, ifindex, absl::StrCat("list addresses of ", where));
+    if (!addresses.ok()) return addresses.status();
+    std::string want = absl::StrCat(config.ip->ToString(), "/", config.prefix_len);
+    if (std::find(addresses->begin(), addresses->end(), want) == addresses->end()) {
+      return absl::NotFoundError(
+          absl::StrCat("address ", want, " is missing on ", where, " (it has ",
+                       addresses->empty() ? "none" : absl::StrJoin(*addresses, ", "), ")"));
+    }
   }
-  absl::StatusOr<bool> route = HasDefaultRoute(
-      **sock, ifindex, config.gateway, absl::StrCat("list routes", InNetns(config.netns_path)));
-  if (!route.ok()) return route.status();
-  if (!*route) {
-    return absl::NotFoundError(absl::StrCat("default route via ", config.gateway.ToString(),
-                                            " dev ", where, " is missing"));
+  if (config.gateway.has_value()) {
+    absl::StatusOr<bool> route = HasDefaultRoute(
+        **sock, ifindex, *config.gateway, absl::StrCat("list routes", InNetns(config.netns_path)));
+    if (!route.ok()) return route.status();
+    if (!*route) {
+      return absl::NotFoundError(absl::StrCat("default route via ", config.gateway->ToString(),
+                                              " dev ", where, " is missing"));
+    }
   }
   absl::StatusOr<bool> csum = TxChecksumEnabled(config.ifname, where);
   if (!csum.ok()) return csum.status();
