@@ -147,12 +147,16 @@ config() {
 }
 
 # cni N COMMAND [POD]: runs podswitch-cni in node N like containerd (container ctr-POD).
-cni() {
-  local n=$1 command=$2 pod=${3:-}
+cni() { cni_with "$1" "$(config "$1")" eth0 "$2" "${3:-}"; }
+
+# cni_with N CONFIG IFNAME COMMAND [POD]: the same with network config CONFIG (JSON) for
+# interface IFNAME, as Multus runs a secondary network's plugin.
+cni_with() {
+  local n=$1 conf=$2 ifname=$3 command=$4 pod=${5:-}
   local netns= id=
   [ -n "$pod" ] && netns=/var/run/netns/$TAG-$pod && id=ctr-$pod
-  config "$n" | in_node "$n" env -i PATH="$PATH" CNI_COMMAND="$command" CNI_CONTAINERID="$id" \
-    CNI_NETNS="$netns" CNI_IFNAME=eth0 CNI_PATH=/opt/cni/bin \
+  printf '%s' "$conf" | in_node "$n" env -i PATH="$PATH" CNI_COMMAND="$command" CNI_CONTAINERID="$id" \
+    CNI_NETNS="$netns" CNI_IFNAME="$ifname" CNI_PATH=/opt/cni/bin \
     CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=test;K8S_POD_NAME=${pod:-none};K8S_POD_INFRA_CONTAINER_ID=$id" \
     "$BIN/podswitch-cni"
 }
@@ -164,6 +168,12 @@ add_pod() {
   ip netns add "$TAG-$pod"
   ip -n "$TAG-$pod" link set lo up
   cni "$n" ADD "$pod" >"$WORK/add.$pod.json" || fail "ADD $pod on node $n: $(cat "$WORK/add.$pod.json")"
+}
+# add_bare_pod NAME: a pod namespace with no network yet.
+add_bare_pod() {
+  PODS+=("$1")
+  ip netns add "$TAG-$1"
+  ip -n "$TAG-$1" link set lo up
 }
 in_pod() { local pod=$1; shift; ip netns exec "$TAG-$pod" "$@"; }
 pod_ip() { in_pod "$1" ip -4 -o addr show eth0 | awk '{print $4}' | cut -d/ -f1; }
