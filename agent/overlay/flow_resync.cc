@@ -1,6 +1,7 @@
 #include "agent/overlay/flow_resync.h"
 
 #include <algorithm>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "agent/overlay/tunnel_flows.h"
@@ -35,7 +36,40 @@ absl::StatusOr<std::vector<std::string>> DesiredFingerprints(const std::vector<s
   return fingerprints;
 }
 
+// "table=T,priority=P,<match>" of a flow the agent writes.
+absl::StatusOr<std::string> MatchKey(const std::string& text, uint32_t tunnel_ofport) {
+  core::PortNameResolver ports = [tunnel_ofport](std::string_view name) {
+    return name == kTunnelPort ? std::optional<uint32_t>(tunnel_ofport) : std::nullopt;
+  };
+  absl::StatusOr<core::FlowSpec> spec = core::ParseFlow(text, core::FlowTextMode::kAdd, ports);
+  if (!spec.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("overlay flow \"", text, "\": ", spec.status().message()));
+  }
+  return absl::StrCat("table=", spec->table, ",priority=", spec->priority, ",",
+                      core::FormatMatch(spec->match));
+}
+
 }  // namespace
+
+absl::StatusOr<std::vector<std::string>> FlowsToRetire(const std::vector<std::string>& old,
+                                                       const std::vector<std::string>& replacement,
+                                                       uint64_t cookie, uint32_t tunnel_ofport) {
+  std::set<std::string> kept;
+  for (const std::string& text : replacement) {
+    absl::StatusOr<std::string> key = MatchKey(text, tunnel_ofport);
+    if (!key.ok()) return key.status();
+    kept.insert(*key);
+  }
+  std::vector<std::string> filters;
+  for (const std::string& text : old) {
+    absl::StatusOr<std::string> key = MatchKey(text, tunnel_ofport);
+    if (!key.ok()) return key.status();
+    if (kept.contains(*key)) continue;
+    filters.push_back(absl::StrCat("cookie=0x", absl::Hex(cookie), "/-1,", *key));
+  }
+  return filters;
+}
 
 absl::StatusOr<ResyncPlan> PlanResync(const std::map<uint64_t, std::vector<std::string>>& desired,
                                       const std::vector<switchd::v1::Flow>& installed,

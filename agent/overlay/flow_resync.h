@@ -31,4 +31,13 @@ absl::StatusOr<ResyncPlan> PlanResync(const std::map<uint64_t, std::vector<std::
                                       const std::vector<switchd::v1::Flow>& installed,
                                       uint32_t tunnel_ofport);
 
+// The strict delete filters ("cookie=C/-1,table=T,priority=P,<match>") of the flows in `old`
+// that `replacement` no longer has (by table, priority and match), so a changed node's flows
+// are updated without a gap: add `replacement` first (podswitchd replaces same-match flows in
+// place), then strictly delete these. tun0 is printed as `tunnel_ofport`. INVALID_ARGUMENT when a
+// flow does not parse.
+absl::StatusOr<std::vector<std::string>> FlowsToRetire(const std::vector<std::string>& old,
+                                                       const std::vector<std::string>& replacement,
+                                                       uint64_t cookie, uint32_t tunnel_ofport);
+
 }  // namespace podswitch::agent::overlay

@@ -225,7 +225,10 @@ absl::Status Overlay::ApplyChanges(const std::map<std::string, RemoteNode>& want
     if (node != wanted.end()) flows = RemoteNodeFlows(node->second, options_.vni);
     auto current = installed_.find(name);
     if (current != installed_.end() ? current->second == flows : flows.empty()) continue;
-    if (absl::Status status = RewriteCookie(RemoteNodeFlowCookie(name), flows); !status.ok()) {
+    absl::Status status = current != installed_.end() && !flows.empty()
+                              ? UpdateCookie(RemoteNodeFlowCookie(name), current->second, flows)
+                              : RewriteCookie(RemoteNodeFlowCookie(name), flows);
+    if (!status.ok()) {
       return absl::Status(status.code(), absl::StrCat("node ", name, ": ", status.message()));
     }
     if (flows.empty()) {
@@ -234,6 +237,22 @@ absl::Status Overlay::ApplyChanges(const std::map<std::string, RemoteNode>& want
     } else {
       installed_[name] = flows;
       spdlog::info("overlay: wrote tunnel flows of node {} ({})", name, Describe(node->second));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Overlay::UpdateCookie(uint64_t cookie, const std::vector<std::string>& old,
+                                   const std::vector<std::string>& flows) {
+  absl::StatusOr<std::vector<std::string>> retire =
+      FlowsToRetire(old, flows, cookie, tunnel_ofport_);
+  if (!retire.ok()) return retire.status();
+  if (absl::Status status = switch_->AddFlows(kIntegrationBridge, flows); !status.ok()) {
+    return status;
+  }
+  for (const std::string& filter : *retire) {
+    if (absl::Status status = switch_->DeleteFlowStrict(kIntegrationBridge, filter); !status.ok()) {
+      return status;
     }
   }
   return absl::OkStatus();

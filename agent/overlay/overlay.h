@@ -74,6 +74,10 @@ class Overlay {
   // Rewrites the flows of the nodes in `changed` (removes them for nodes no longer wanted).
   absl::Status ApplyChanges(const std::map<std::string, RemoteNode>& wanted,
                             const std::set<std::string>& changed);
+  // Changes a node's flows from `old` to `flows` without a gap: adds first (same matches are
+  // replaced in place), then deletes what `flows` no longer has.
+  absl::Status UpdateCookie(uint64_t cookie, const std::vector<std::string>& old,
+                            const std::vector<std::string>& flows);
   // Replaces the flows under `cookie` with `flows` (none: just delete).
   absl::Status RewriteCookie(uint64_t cookie, const std::vector<std::string>& flows);
 

@@ -81,6 +81,8 @@ class FakeSwitch final : public v1::Switch::Service {
     ++change_calls_;
     auto filter = CookieFilter(request->filter());
     if (!filter.ok()) return grpc::Status(grpc::INVALID_ARGUMENT, filter.status().ToString());
+    filter->strict = request->strict();
+    if (!request->strict()) ++cookie_deletes_;
     size_t before = flows_.size();
     std::erase_if(flows_, [&](const core::FlowSpec& flow) { return Selected(*filter, flow); });
     response->set_deleted(static_cast<uint32_t>(before - flows_.size()));
@@ -139,6 +141,11 @@ class FakeSwitch final : public v1::Switch::Service {
     absl::MutexLock lock(&mu_);
     return dump_calls_;
   }
+  // DeleteFlows calls that were not strict (whole cookies) so far.
+  int cookie_deletes() {
+    absl::MutexLock lock(&mu_);
+    return cookie_deletes_;
+  }
   // AddFlows and DeleteFlows calls so far.
   int change_calls() {
     absl::MutexLock lock(&mu_);
@@ -149,6 +156,8 @@ class FakeSwitch final : public v1::Switch::Service {
   struct Filter {
     uint64_t cookie = 0;
     uint64_t mask = 0;
+    bool strict = false;  // then table, priority and match must be equal too
+    core::FlowSpec spec;
   };
 
   core::PortNameResolver Resolver() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -161,10 +170,13 @@ class FakeSwitch final : public v1::Switch::Service {
   static absl::StatusOr<Filter> CookieFilter(const std::string& text) {
     auto spec = core::ParseFlow(text, core::FlowTextMode::kMatchOnly);
     if (!spec.ok()) return spec.status();
-    return Filter{.cookie = spec->cookie, .mask = spec->cookie_mask};
+    return Filter{.cookie = spec->cookie, .mask = spec->cookie_mask, .spec = *spec};
   }
   static bool Selected(const Filter& filter, const core::FlowSpec& flow) {
-    return (flow.cookie & filter.mask) == (filter.cookie & filter.mask);
+    if ((flow.cookie & filter.mask) != (filter.cookie & filter.mask)) return false;
+    return !filter.strict ||
+           (flow.table == filter.spec.table && flow.priority == filter.spec.priority &&
+            core::FormatMatch(flow.match) == core::FormatMatch(filter.spec.match));
   }
 
   absl::Mutex mu_;
@@ -173,6 +185,7 @@ class FakeSwitch final : public v1::Switch::Service {
   uint32_t next_ofport_ ABSL_GUARDED_BY(mu_) = 2;
   int dump_calls_ ABSL_GUARDED_BY(mu_) = 0;
   int change_calls_ ABSL_GUARDED_BY(mu_) = 0;
+  int cookie_deletes_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 cluster::Node MakeNode(const std::string& name, const std::string& cidr, const std::string& ip) {
@@ -281,10 +294,15 @@ TEST_F(OverlayTest, FollowsNodesAddedMovedAndDeleted) {
   ASSERT_TRUE(Eventually([&] { return FlowCount() == 2; }));
   EXPECT_FALSE(Contains(fake_.FlowTexts(), "10.225.3.0/24"));
 
+  // A moved node's flows change in place: added first, the old admission flow then deleted
+  // strictly, never the whole cookie (which would leave a moment with no route).
+  int cookie_deletes = fake_.cookie_deletes();
   store_.Apply("test", MakeNode("node-2", "10.225.2.0/24", "10.226.0.22"));
   ASSERT_TRUE(Eventually([&] { return Contains(fake_.FlowTexts(), "tun_src=10.226.0.22"); }));
+  ASSERT_TRUE(Eventually([&] { return FlowCount() == 2; }));
   EXPECT_FALSE(Contains(fake_.FlowTexts(), "10.226.0.2->tun_dst"));
-  EXPECT_EQ(FlowCount(), 2u);
+  EXPECT_FALSE(Contains(fake_.FlowTexts(), "tun_src=10.226.0.2,"));
+  EXPECT_EQ(fake_.cookie_deletes(), cookie_deletes);
 
   store_.Apply("test", MakeNode("node-4", "10.225.4.0/24", "10.226.0.4"));
   ASSERT_TRUE(Eventually([&] { return Contains(fake_.FlowTexts(), "nw_dst=10.225.4.0/24"); }));

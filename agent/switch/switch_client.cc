@@ -144,6 +144,16 @@ absl::Status SwitchClient::AddFlows(const std::string& bridge,
   return FromGrpc(stub_->AddFlows(Context().get(), request, &response), "AddFlows", socket_);
 }
 
+absl::Status SwitchClient::DeleteFlowStrict(const std::string& bridge, const std::string& filter) {
+  v1::DeleteFlowsRequest request;
+  request.set_bridge(bridge);
+  request.set_filter(filter);
+  request.set_strict(true);
+  request.set_client(client_name_);
+  v1::DeleteFlowsResponse response;
+  return FromGrpc(stub_->DeleteFlows(Context().get(), request, &response), "DeleteFlows", socket_);
+}
+
 absl::Status SwitchClient::DeleteFlowsByCookie(const std::string& bridge, uint64_t cookie) {
   v1::DeleteFlowsRequest request;
   request.set_bridge(bridge);

@@ -38,6 +38,8 @@ class SwitchClient {
                                   uint64_t flow_cookie);
   absl::StatusOr<std::vector<switchd::v1::Port>> ListPorts(const std::string& bridge);
   absl::Status AddFlows(const std::string& bridge, const std::vector<std::string>& flows);
+  // Deletes the flow whose table, priority and match are exactly `filter`'s (del-flows --strict).
+  absl::Status DeleteFlowStrict(const std::string& bridge, const std::string& filter);
   // Deletes every flow with exactly this cookie (all tables).
   absl::Status DeleteFlowsByCookie(const std::string& bridge, uint64_t cookie);
   absl::StatusOr<std::vector<switchd::v1::Flow>> DumpFlows(const std::string& bridge,
