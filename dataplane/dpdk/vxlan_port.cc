@@ -84,6 +84,11 @@ absl::StatusOr<std::unique_ptr<Port>> VxlanPort::Open(const PortSpec& spec, rte_
     if (options->remote_ip) port->wanted_.insert(*options->remote_ip);
   }
   port->Maintain();  // a fixed remote is usually resolvable at once
+  port->registration_ = VxlanReceivers::Process().Register(
+      spec.name, options->local_ip, options->dst_port, core::VxlanReceiveMatch::Of(*options),
+      [raw = port.get()](std::unique_ptr<const core::VxlanClaims> claims) {
+        raw->SetClaims(std::move(claims));
+      });
   spdlog::info("dpdk: port '{}' (vxlan) on uplink {} ({}), local {}:{}, remote {}, key {}",
                port->name(), uplink->name, core::MacToString(uplink->mac),
                core::Ipv4ToString(options->local_ip), options->dst_port,
@@ -93,12 +98,15 @@ absl::StatusOr<std::unique_ptr<Port>> VxlanPort::Open(const PortSpec& spec, rte_
 }
 
 VxlanPort::~VxlanPort() {
+  registration_.reset();  // before anything SetClaims touches goes
   if (udp_guard_fd_ >= 0) close(udp_guard_fd_);
 }
 
 uint16_t VxlanPort::RxBurst(rte_mbuf** pkts, uint16_t n) {
   n = std::min<uint16_t>(n, core::kMaxBatch);
   uint16_t got = uplink_->RxBurst(pkts, n);
+  if (got == 0) return 0;
+  RefreshClaims();
   uint16_t kept = 0;
   for (uint16_t i = 0; i < got; ++i) {
     rte_mbuf* m = pkts[i];
@@ -112,6 +120,11 @@ uint16_t VxlanPort::RxBurst(rte_mbuf** pkts, uint16_t n) {
     if (!ours) [[unlikely]] {
       rte_pktmbuf_free(m);
       AddRelaxed(decap_dropped_, 1);
+      continue;
+    }
+    if (pmd_claims_->Claimed(result.decap.outer_src, result.decap.vni)) {
+      rte_pktmbuf_free(m);  // a more specific port on this address takes it
+      AddRelaxed(other_tunnel_, 1);
       continue;
     }
     m->data_off = static_cast<uint16_t>(pkt.data - static_cast<uint8_t*>(m->buf_addr));
@@ -136,6 +149,21 @@ void VxlanPort::RefreshUnderlayCopy() {
   mu_.Unlock();
   endpoint_.local_mac = pmd_underlay_.uplink_mac;
   pmd_generation_ = generation;
+}
+
+void VxlanPort::SetClaims(std::unique_ptr<const core::VxlanClaims> claims) {
+  absl::MutexLock lock(&mu_);
+  pending_claims_ = std::move(claims);
+  claims_generation_.fetch_add(1, std::memory_order_release);
+}
+
+void VxlanPort::RefreshClaims() {
+  if (claims_generation_.load(std::memory_order_acquire) == pmd_claims_generation_) [[likely]]
+    return;
+  if (!mu_.TryLock()) return;  // never wait on the control thread: the next burst tries again
+  std::swap(pmd_claims_, pending_claims_);  // the old claims are freed by the next SetClaims
+  pmd_claims_generation_ = claims_generation_.load(std::memory_order_relaxed);
+  mu_.Unlock();
 }
 
 void VxlanPort::WantNextHop(uint32_t remote_ip) {
@@ -217,9 +245,10 @@ PortStats VxlanPort::stats() const {
   auto get = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
   out.rx_dropped += get(decap_dropped_);
   out.tx_dropped += get(no_remote_) + get(no_next_hop_) + get(too_big_) + get(no_room_);
-  out.details = {{"decap_dropped", get(decap_dropped_)}, {"tx_no_remote", get(no_remote_)},
-                 {"tx_no_next_hop", get(no_next_hop_)},  {"tx_too_big", get(too_big_)},
-                 {"tx_icmp_sent", get(icmp_sent_)},      {"tx_no_headroom", get(no_room_)}};
+  out.details = {{"decap_dropped", get(decap_dropped_)}, {"rx_other_tunnel", get(other_tunnel_)},
+                 {"tx_no_remote", get(no_remote_)},      {"tx_no_next_hop", get(no_next_hop_)},
+                 {"tx_too_big", get(too_big_)},          {"tx_icmp_sent", get(icmp_sent_)},
+                 {"tx_no_headroom", get(no_room_)}};
   return out;
 }
 

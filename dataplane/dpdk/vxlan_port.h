@@ -13,6 +13,11 @@
 // on the control thread (Maintain) and handed to the PMD without locking the packet path.
 // A packet too large for the uplink once encapsulated is answered with ICMP "fragmentation
 // needed" (IPv4 with DF) or ICMPv6 "packet too big" by the bridge (see BridgeContext).
+//
+// Ports sharing local_ip:dst_port (a flow-based tun0 and per-remote ports, say) split the
+// datagrams as Open vSwitch does: each goes to the most specific port only
+// (core/tunnel/vxlan_demux.h). The ports learn each other's claims from VxlanReceivers and
+// skip, as rx_other_tunnel, what a more specific port takes.
 #pragma once
 
 #include <atomic>
@@ -29,9 +34,11 @@
 #include "dataplane/core/fastpath/packet_processor.h"
 #include "dataplane/core/packet/packet_buffer.h"
 #include "dataplane/core/tunnel/vxlan.h"
+#include "dataplane/core/tunnel/vxlan_demux.h"
 #include "dataplane/core/tunnel/vxlan_options.h"
 #include "dataplane/dpdk/packet_socket_port.h"
 #include "dataplane/dpdk/port.h"
+#include "dataplane/dpdk/vxlan_receivers.h"
 
 namespace podswitch::dpdk {
 
@@ -86,6 +93,10 @@ class VxlanPort : public Port {
   VxlanPort(std::string name, std::string type) : Port(std::move(name), std::move(type)) {}
   void RefreshUnderlayCopy();
   void WantNextHop(uint32_t remote_ip);
+  // Control thread (VxlanReceivers): the datagrams more specific ports now claim.
+  void SetClaims(std::unique_ptr<const core::VxlanClaims> claims);
+  // PMD: takes the newest claims, if any and if the lock is free right now.
+  void RefreshClaims();
 
   core::VxlanPortOptions options_;
   std::unique_ptr<PacketSocketPort> uplink_;
@@ -96,14 +107,21 @@ class VxlanPort : public Port {
   Underlay pmd_underlay_;
   core::VxlanEndpoint endpoint_{};
   uint64_t pmd_generation_ = 0;
+  std::unique_ptr<const core::VxlanClaims> pmd_claims_ = std::make_unique<core::VxlanClaims>();
+  uint64_t pmd_claims_generation_ = 0;
 
   // Shared between the PMD and Maintain; the PMD only ever TryLocks it.
   absl::Mutex mu_;
   Underlay underlay_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<uint32_t> wanted_ ABSL_GUARDED_BY(mu_);  // remotes the PMD asked for
   std::atomic<uint64_t> generation_{1};
+  // The claims VxlanReceivers handed over last; the PMD swaps them with its own copy, so
+  // the old set is freed here on the control thread, never on the PMD.
+  std::unique_ptr<const core::VxlanClaims> pending_claims_ ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> claims_generation_{0};
 
   std::atomic<uint64_t> decap_dropped_{0};  // broken VXLAN, or not for this port's remote/key
+  std::atomic<uint64_t> other_tunnel_{0};   // claimed by a more specific port on the address
   std::atomic<uint64_t> no_remote_{0};
   std::atomic<uint64_t> no_next_hop_{0};
   std::atomic<uint64_t> too_big_{0};
@@ -112,6 +130,9 @@ class VxlanPort : public Port {
 
   // Maintain only: the last complaint per remote, so a log line is written on change.
   absl::flat_hash_map<uint32_t, std::string> last_error_;
+
+  // Last, so it goes first: no claims arrive while the rest is being destroyed.
+  std::unique_ptr<VxlanReceivers::Registration> registration_;
 };
 
 }  // namespace podswitch::dpdk
