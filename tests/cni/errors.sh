@@ -66,8 +66,21 @@ GOOD=$(config)
   expect_error "ipam type host-local" 2 'ipam.*host-local|host-local.*ipam' \
     "$(EXTRA_CONFIG=',"ipam":{"type":"host-local","subnet":"10.250.102.0/24"}' config)" \
     $(std_env ADD ctr-e1 p1)
-  expect_error "secondary VLAN network" 2 'br-data.*not supported' \
-    "$(EXTRA_CONFIG=',"bridge":"br-data","vlan":100' config)" $(std_env ADD ctr-e1 p1)
+  # Secondary networks (a config naming a bridge) that this node cannot or must not build.
+  expect_error "secondary network with a vni on a node without VXLAN" 2 'vni 100.*no VXLAN endpoint' \
+    "$(EXTRA_CONFIG=',"bridge":"br-data","vni":100' config)" $(std_env ADD ctr-e1 p1)
+  expect_error "secondary network over vhost-user" 2 'only veth' \
+    "$(EXTRA_CONFIG=',"bridge":"br-data","vlan":100,"interfaceType":"vhostuser"' config)" \
+    $(std_env ADD ctr-e1 p1)
+  expect_error "secondary network with a bad subnet" 7 'ipam.subnet.*10\.250\.103\.0/33' \
+    "$(EXTRA_CONFIG=',"bridge":"br-data","vlan":100,"ipam":{"subnet":"10.250.103.0/33"}' config)" \
+    $(std_env ADD ctr-e1 p1)
+  expect_error "secondary network with rangeEnd outside its subnet" 7 'range.*10\.250\.104\.2-10\.250\.104\.254' \
+    "$(EXTRA_CONFIG=',"bridge":"br-data","ipam":{"subnet":"10.250.104.0/24","rangeEnd":"10.250.105.9"}' config)" \
+    $(std_env ADD ctr-e1 p1)
+  ip -n "$TAG-p1" -o link show | grep -qv ': lo:' && fail "a refused secondary ADD left an interface in p1"
+  [ "$(ctl list-ports br-data 2>/dev/null | grep -c '^psw' || true)" -eq 0 ] ||
+    fail "a refused secondary ADD left a port on br-data"
   assert_allocated 0
   # 3: CHECK of a container the node never saw (the runtime sends the prevResult of ADD).
   prev='{"cniVersion":"1.1.0","interfaces":[{"name":"eth0","sandbox":"/var/run/netns/x"}],"ips":[{"address":"10.250.101.2/29","gateway":"10.250.101.1","interface":0}]}'

@@ -134,6 +134,10 @@ for from in x1 x2 x3; do
 done
 ping_ok x1 "$(pod_ip x2)"   # the pod network keeps working next to the segment
 
+out=$(cni_with 1 "$(vx_config 1 | sed 's/"vx100"/"vx200"/; s/"vni":100/"vni":200/')" net2 ADD x1 || true)
+grep -q '"code":7' <<<"$out" && grep -q 'br-vx.*VNI 100' <<<"$out" ||
+  fail "a second VNI on br-vx must be refused with code 7: $out"
+
 log "TCP over the segment, and VNI 100 on the underlay"
 in_underlay timeout 30 tshark -l -n -i n1 -f "udp dst port 4789" -Y "vxlan.vni == 100" -T fields \
   -e vxlan.vni -c 1 >"$WORK/vni.out" 2>"$WORK/vni.err" &
