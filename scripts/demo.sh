@@ -5,8 +5,9 @@
 #   3. starts podswitchd and podswitch-agent in a node network namespace;
 #   4. creates three pods (network namespaces) through podswitch-cni exactly as a container
 #      runtime does (CNI_* environment, network config on stdin) and prints their IPs;
-#   5. prints a reachability matrix (ping between every pair and to the gateway),
-#      `podswitchctl show` and the flows of br-int;
+#   5. prints a reachability matrix (ping between every pair and to the gateway), puts two
+#      pods on a secondary VLAN network (net1) and pings over it, prints `podswitchctl pod
+#      list`, `show` and the flows of br-int;
 #   6. cleans everything up on exit or Ctrl-C (--wait keeps the node up until Ctrl-C).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,6 +31,7 @@ cleanup() {
   set +e
   say "Cleaning up"
   for pod in "${pods[@]}"; do
+    [ -n "$l2_config" ] && [ -e "/var/run/netns/$tag-$pod" ] && net1 DEL "$pod" >/dev/null 2>&1
     [ -e "/var/run/netns/$tag-$pod" ] && cni DEL "$pod" >/dev/null 2>&1
     ip netns del "$tag-$pod" 2>/dev/null
   done
@@ -43,7 +45,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if ip -o addr | grep -q ' 10\.250\.200\.'; then
+if ip -o addr | grep -qE ' 10\.250\.(200|230)\.'; then
   echo "demo: $pod_cidr is already used on this machine; stop the other user first" >&2
   exit 1
 fi
@@ -110,6 +112,16 @@ cni() {
       "$bin/podswitch-cni"
 }
 
+# net1 COMMAND POD: the same for the secondary network's interface net1.
+net1() {
+  local id=demo-$2
+  printf '%s' "$l2_config" |
+    ip netns exec "$node" env -i PATH="$PATH" CNI_COMMAND="$1" CNI_CONTAINERID="$id" \
+      CNI_NETNS="/var/run/netns/$tag-$2" CNI_IFNAME=net1 CNI_PATH=/opt/cni/bin \
+      CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=demo;K8S_POD_NAME=$2;K8S_POD_INFRA_CONTAINER_ID=$id" \
+      "$bin/podswitch-cni"
+}
+l2_config=
 for _ in $(seq 1 100); do
   printf '{"cniVersion":"1.1.0","name":"podswitch","type":"podswitch","agentSocket":"%s"}' \
     "$work/agent.sock" | CNI_COMMAND=STATUS "$bin/podswitch-cni" >/dev/null 2>&1 && break
@@ -142,6 +154,23 @@ for src in "${pods[@]}"; do
   done
   echo
 done
+
+say "A secondary network (Multus/ovs-cni style): backend and db get net1 on VLAN 30 of br-data"
+l2_config=$(printf '{"cniVersion":"1.1.0","name":"storage","type":"podswitch","agentSocket":"%s",%s}' \
+  "$work/agent.sock" '"bridge":"br-data","vlan":30,"ipam":{"subnet":"10.250.230.0/24"}')
+echo "  network config: $l2_config"
+declare -A net1_ip
+for pod in backend db; do
+  result=$(net1 ADD "$pod")
+  net1_ip[$pod]=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["ips"][0]["address"].split("/")[0])' <<<"$result")
+  printf '  %-9s net1 %-14s\n' "$pod" "${net1_ip[$pod]}"
+done
+if ip netns exec "$tag-backend" ping -c 2 -i 0.2 -W 1 "${net1_ip[db]}" >/dev/null 2>&1; then
+  printf '  backend -> db over net1 (VLAN 30): \033[32mok\033[0m\n'
+else
+  printf '  backend -> db over net1 (VLAN 30): \033[31mFAIL\033[0m\n'
+fi
+"$bin/podswitchctl" --agent-socket "$work/agent.sock" pod list
 
 say "podswitchctl show"
 ctl show
