@@ -82,19 +82,20 @@ class BridgeContext::TxSink : public core::DpSink {
       return true;
     }
     ++bridge_->counters_.dropped_tunnel;
-    if (outcome == EncapOutcome::kTooBig) SendFragNeeded(*out.tunnel, *pkt, frame->pool);
+    if (outcome == EncapOutcome::kTooBig) SendTooBig(*out.tunnel, *pkt, frame->pool);
     return false;
   }
 
-  // ICMP "fragmentation needed" to the sender of `pkt`, from the gateway MAC it addressed and
-  // the tunnel's local IP, with the MTU the tunnel carries (nothing for a packet that must
-  // not get one: no DF, not IPv4, an ICMP error itself...).
-  void SendFragNeeded(VxlanPort& tunnel, const core::PacketBuffer& pkt, rte_mempool* pool) {
+  // ICMP "fragmentation needed" (IPv4, from the tunnel's local IP) or ICMPv6 "packet too
+  // big" (IPv6, from the link-local address of the gateway MAC) to the sender of `pkt`, from
+  // the gateway MAC it addressed, with the MTU the tunnel carries (nothing for a packet that
+  // must not get one: IPv4 without DF, neither IP version, an ICMP error itself...).
+  void SendTooBig(VxlanPort& tunnel, const core::PacketBuffer& pkt, rte_mempool* pool) {
     if (pkt.size < 6) return;
     core::MacAddr gw_mac;
     std::copy_n(pkt.data, 6, gw_mac.begin());
     std::vector<uint8_t> icmp =
-        core::BuildIcmpFragNeeded(pkt.bytes(), tunnel.inner_mtu(), gw_mac, tunnel.local_ip());
+        core::BuildIcmpTooBig(pkt.bytes(), tunnel.inner_mtu(), gw_mac, tunnel.local_ip());
     if (icmp.empty()) return;
     rte_mbuf* m = rte_pktmbuf_alloc(pool);
     if (m == nullptr) return;

@@ -122,4 +122,28 @@ std::vector<uint8_t> BuildIcmpv6PacketTooBig(std::span<const uint8_t> inner_fram
   return out;
 }
 
+Ipv6Addr Ipv6LinkLocalFromMac(const MacAddr& mac) {
+  Ipv6Addr addr{};
+  addr[0] = 0xfe;
+  addr[1] = 0x80;
+  addr[8] = mac[0] ^ 0x02;  // the universal/local bit, inverted
+  addr[9] = mac[1];
+  addr[10] = mac[2];
+  addr[11] = 0xff;
+  addr[12] = 0xfe;
+  addr[13] = mac[3];
+  addr[14] = mac[4];
+  addr[15] = mac[5];
+  return addr;
+}
+
+std::vector<uint8_t> BuildIcmpTooBig(std::span<const uint8_t> inner_frame, uint32_t mtu,
+                                     const MacAddr& gw_mac, uint32_t gw_ip) {
+  const ParsedPacket parsed = ParsePacketHeaders(inner_frame, 0);
+  if (parsed.key.dl_type == kEthTypeIpv6) {
+    return BuildIcmpv6PacketTooBig(inner_frame, mtu, gw_mac, Ipv6LinkLocalFromMac(gw_mac));
+  }
+  return BuildIcmpFragNeeded(inner_frame, mtu, gw_mac, gw_ip);
+}
+
 }  // namespace podswitch::core

@@ -48,4 +48,15 @@ std::vector<uint8_t> BuildIcmpFragNeeded(std::span<const uint8_t> inner_frame,
 std::vector<uint8_t> BuildIcmpv6PacketTooBig(std::span<const uint8_t> inner_frame, uint32_t mtu,
                                              const MacAddr& gw_mac, const Ipv6Addr& gw_ip);
 
+// The link-local address (fe80::/64, modified EUI-64 interface identifier, RFC 4291
+// appendix A) of an interface with MAC `mac`: the IPv6 source of "packet too big" errors,
+// since the switch has no IPv6 address of its own and the sender's gateway is on its link.
+Ipv6Addr Ipv6LinkLocalFromMac(const MacAddr& mac);
+
+// The error that tells the sender of `inner_frame` it does not fit the tunnel, whatever its
+// IP version: BuildIcmpFragNeeded from `gw_ip` for IPv4, BuildIcmpv6PacketTooBig from
+// Ipv6LinkLocalFromMac(gw_mac) for IPv6, each with MTU `mtu`. Empty when none may be sent.
+std::vector<uint8_t> BuildIcmpTooBig(std::span<const uint8_t> inner_frame, uint32_t mtu,
+                                     const MacAddr& gw_mac, uint32_t gw_ip);
+
 }  // namespace podswitch::core

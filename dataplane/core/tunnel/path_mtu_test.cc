@@ -234,5 +234,29 @@ TEST(PathMtuTest, NoPacketTooBigForIcmpv6ErrorsOrIpv4) {
   EXPECT_TRUE(BuildIcmpv6PacketTooBig(from_multicast, 1450, gw_mac, gw).empty());
 }
 
+TEST(PathMtuTest, LinkLocalFromMacIsModifiedEui64) {
+  EXPECT_EQ(Ipv6ToString(Ipv6LinkLocalFromMac(*MacFromString("0a:58:0a:00:01:01"))),
+            "fe80::858:aff:fe00:101");
+  EXPECT_EQ(Ipv6ToString(Ipv6LinkLocalFromMac(*MacFromString("00:00:00:00:00:00"))),
+            "fe80::200:ff:fe00:0");
+}
+
+TEST(PathMtuTest, TooBigPicksTheErrorOfTheInnerIpVersion) {
+  const MacAddr gw_mac = *MacFromString(kGwMac);
+  const uint32_t gw_ip = *Ipv4FromString(kGwIp);
+  const std::vector<uint8_t> v4 = BuildIcmpTooBig(BigTcp(), 1350, gw_mac, gw_ip);
+  EXPECT_EQ(v4, BuildIcmpFragNeeded(BigTcp(), 1350, gw_mac, gw_ip));
+  EXPECT_FALSE(v4.empty());
+
+  const std::vector<uint8_t> v6 = BuildIcmpTooBig(BigIpv6(), 1350, gw_mac, gw_ip);
+  ASSERT_FALSE(v6.empty());
+  EXPECT_EQ(v6, BuildIcmpv6PacketTooBig(BigIpv6(), 1350, gw_mac, Ipv6LinkLocalFromMac(gw_mac)));
+  const FlowKey key = ParsePacketHeaders(v6, 0).key;
+  EXPECT_EQ(key.tp_src, 2) << "packet too big";
+  EXPECT_EQ(key.ipv6_src, Ipv6LinkLocalFromMac(gw_mac)) << "from the gateway's link-local";
+
+  EXPECT_TRUE(BuildIcmpTooBig(BigIpv6(1), 1350, gw_mac, gw_ip).empty()) << "an ICMPv6 error";
+}
+
 }  // namespace
 }  // namespace podswitch::core
