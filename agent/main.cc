@@ -178,6 +178,8 @@ int Run(const Flags& flags) {
           if (!reconciled) {
             absl::Status result = network.Reconcile();
             if (!result.ok()) spdlog::warn("reconcile: {}", result.ToString());
+            result = secondary->Reconcile();
+            if (!result.ok()) spdlog::warn("reconcile secondary networks: {}", result.ToString());
             reconciled = true;
           }
           spdlog::info("node {} ready: pod CIDR {}, gateway {} on {}", node_name, cidr->ToString(),

@@ -28,6 +28,11 @@ nlohmann::json ToJson(const L2Attachment& a) {
                          {"podNamespace", a.pod_namespace},
                          {"podName", a.pod_name}};
   if (a.vni) json["vni"] = *a.vni;
+  if (!a.subnet.empty()) {
+    json["subnet"] = a.subnet;
+    json["rangeStart"] = a.range_start;
+    json["rangeEnd"] = a.range_end;
+  }
   return json;
 }
 
@@ -42,6 +47,13 @@ std::optional<L2Attachment> FromJson(const nlohmann::json& json) {
         std::pair{"podName", &a.pod_name}}) {
     auto it = json.find(key);
     if (it == json.end() || !it->is_string()) return std::nullopt;
+    *field = it->get<std::string>();
+  }
+  for (auto [key, field] : {std::pair{"subnet", &a.subnet}, std::pair{"rangeStart", &a.range_start},
+                            std::pair{"rangeEnd", &a.range_end}}) {
+    auto it = json.find(key);
+    if (it == json.end()) continue;
+    if (!it->is_string()) return std::nullopt;
     *field = it->get<std::string>();
   }
   if (auto vni = json.find("vni"); vni != json.end()) {

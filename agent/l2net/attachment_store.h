@@ -28,6 +28,11 @@ struct L2Attachment {
   std::string bridge;
   std::string port;             // the switch port (host veth) on `bridge`
   std::optional<uint32_t> vni;  // set when the bridge's segment is stretched over VXLAN
+  // The address pool as ADD saw it (ipam.subnet/rangeStart/rangeEnd; empty: no address), so
+  // the address is released even when a later config differs or is not at hand.
+  std::string subnet;
+  std::string range_start;
+  std::string range_end;
   std::string pod_namespace;
   std::string pod_name;
 

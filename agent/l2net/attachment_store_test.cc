@@ -39,6 +39,9 @@ L2Attachment Attachment(std::string container, std::string network, std::optiona
           .bridge = "br-data",
           .port = "psw0123456789ab",
           .vni = vni,
+          .subnet = vni ? "10.232.0.0/24" : "",
+          .range_start = vni ? "10.232.0.10" : "",
+          .range_end = vni ? "10.232.0.19" : "",
           .pod_namespace = "ns",
           .pod_name = "p"};
 }

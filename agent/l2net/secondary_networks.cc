@@ -83,14 +83,11 @@ std::set<Segment> SecondaryNetworks::Segments() const {
 }
 
 absl::StatusOr<ipam::Ipam*> SecondaryNetworks::PoolFor(const std::string& network,
-                                                       const cni::L2Network& l2) {
+                                                       const PoolSpec& l2) {
   if (l2.subnet.empty()) return nullptr;
   absl::MutexLock lock(&pools_mu_);
   Pool& pool = pools_[network];
-  if (pool.ipam != nullptr && pool.subnet == l2.subnet && pool.range_start == l2.range_start &&
-      pool.range_end == l2.range_end) {
-    return pool.ipam.get();
-  }
+  if (pool.ipam != nullptr && pool.spec == l2) return pool.ipam.get();
   pool.ipam.reset();  // the old pool's lock goes before the file is opened again
   auto invalid = [&](std::string_view field, const absl::Status& status) {
     return CniStatus(ErrorCode::kInvalidConfig,
@@ -128,7 +125,7 @@ absl::StatusOr<ipam::Ipam*> SecondaryNetworks::PoolFor(const std::string& networ
         absl::StrCat("network \"", network, "\": address pool"),
         std::string(opened.status().message()));
   }
-  pool = {l2.subnet, l2.range_start, l2.range_end, *std::move(opened)};
+  pool = {l2, *std::move(opened)};
   return pool.ipam.get();
 }
 
@@ -181,7 +178,7 @@ absl::StatusOr<cni::Result> SecondaryNetworks::Add(const cni::CniInvocation& inv
   auto result = AddLocked(invocation);
   if (!result.ok()) {
     absl::Status undone = Teardown(invocation.env.container_id, invocation.env.ifname,
-                                   invocation.env.netns, &l2, invocation.config.name);
+                                   invocation.env.netns, invocation.config.name, SpecOf(l2));
     if (!undone.ok()) spdlog::warn("undo failed ADD: {}", undone.ToString());
   }
   if (l2.vni) tunnels_->Wake();
@@ -200,11 +197,14 @@ absl::StatusOr<cni::Result> SecondaryNetworks::AddLocked(const cni::CniInvocatio
                                        .bridge = l2.bridge,
                                        .port = port_name,
                                        .vni = l2.vni,
+                                       .subnet = l2.subnet,
+                                       .range_start = l2.range_start,
+                                       .range_end = l2.range_end,
                                        .pod_namespace = env.args.pod_namespace,
                                        .pod_name = env.args.pod_name});
   if (!recorded.ok()) return CniStatus(ErrorCode::kIoFailure, std::string(recorded.message()));
 
-  absl::StatusOr<ipam::Ipam*> pool = PoolFor(invocation.config.name, l2);
+  absl::StatusOr<ipam::Ipam*> pool = PoolFor(invocation.config.name, SpecOf(l2));
   if (!pool.ok()) return pool.status();
   netlink::PodInterfaceConfig config{
       .container_id = env.container_id,
@@ -283,8 +283,9 @@ absl::StatusOr<cni::Result> SecondaryNetworks::AddLocked(const cni::CniInvocatio
 }
 
 absl::Status SecondaryNetworks::Teardown(const std::string& container_id, const std::string& ifname,
-                                         const std::string& netns, const cni::L2Network* l2,
-                                         const std::string& network) {
+                                         const std::string& netns, const std::string& network,
+                                         const PoolSpec& fallback) {
+  std::optional<L2Attachment> record = store_->Get(container_id, ifname);
   const std::string port_name = netlink::HostVethName(container_id, ifname);
   if (absl::Status port = switch_->DeletePort(port_name); !port.ok()) {
     return SwitchError(port, ErrorCode::kTryAgainLater, "delete port " + port_name);
@@ -293,8 +294,9 @@ absl::Status SecondaryNetworks::Teardown(const std::string& container_id, const 
       !wiring.ok()) {
     return CniStatus(ErrorCode::kInterfaceSetupFailed, std::string(wiring.message()));
   }
-  if (l2 != nullptr) {
-    absl::StatusOr<ipam::Ipam*> pool = PoolFor(network, *l2);
+  {
+    absl::StatusOr<ipam::Ipam*> pool =
+        record ? PoolFor(record->network, SpecOf(*record)) : PoolFor(network, fallback);
     if (pool.ok() && *pool != nullptr) {
       auto released = (*pool)->Release(container_id, ifname);
       if (!released.ok()) {
@@ -316,8 +318,8 @@ absl::Status SecondaryNetworks::Del(const cni::CniInvocation& invocation) {
   std::shared_ptr<absl::Mutex> container = container_locks_.Get(env.container_id);
   absl::MutexLock lock(container.get());
   std::optional<L2Attachment> record = store_->Get(env.container_id, env.ifname);
-  absl::Status status = Teardown(env.container_id, env.ifname, env.netns, &*invocation.config.l2,
-                                 invocation.config.name);
+  absl::Status status = Teardown(env.container_id, env.ifname, env.netns, invocation.config.name,
+                                 SpecOf(*invocation.config.l2));
   if (record && record->vni && tunnels_ != nullptr) tunnels_->Wake();
   return status;
 }
@@ -339,7 +341,7 @@ absl::Status SecondaryNetworks::Check(const cni::CniInvocation& invocation) {
       .netns_path = env.netns,
       .ifname = env.ifname,
       .mtu = invocation.config.mtu.value_or(l2.vni ? options_.vxlan_mtu : options_.vlan_mtu)};
-  absl::StatusOr<ipam::Ipam*> pool = PoolFor(invocation.config.name, l2);
+  absl::StatusOr<ipam::Ipam*> pool = PoolFor(invocation.config.name, SpecOf(l2));
   if (!pool.ok()) return pool.status();
   if (*pool != nullptr) {
     auto allocation = (*pool)->Get(env.container_id, env.ifname);
@@ -394,8 +396,31 @@ absl::Status SecondaryNetworks::Gc(const cni::CniInvocation& invocation) {
     absl::MutexLock lock(container.get());
     spdlog::info("GC: network \"{}\": removing {} {}", a.network, a.container_id, a.ifname);
     absl::Status status =
-        Teardown(a.container_id, a.ifname, "", &*invocation.config.l2, invocation.config.name);
+        Teardown(a.container_id, a.ifname, "", a.network, SpecOf(*invocation.config.l2));
     if (!status.ok()) return status;
+    segments_changed |= a.vni.has_value();
+  }
+  if (segments_changed && tunnels_ != nullptr) tunnels_->Wake();
+  return absl::OkStatus();
+}
+
+absl::Status SecondaryNetworks::Reconcile() {
+  bool segments_changed = false;
+  for (const L2Attachment& a : store_->List()) {
+    auto port = switch_->GetPort(a.port);
+    if (!absl::IsNotFound(port.status())) {
+      if (!port.ok()) return port.status();  // podswitchd away: decide nothing
+      continue;
+    }
+    if (std::filesystem::exists(absl::StrCat("/sys/class/net/", a.port))) continue;
+    std::shared_ptr<absl::Mutex> container = container_locks_.Get(a.container_id);
+    absl::MutexLock lock(container.get());
+    spdlog::info("reconcile: network \"{}\": {} {} has neither port nor veth: forgetting it",
+                 a.network, a.container_id, a.ifname);
+    if (absl::Status status = Teardown(a.container_id, a.ifname, "", a.network, SpecOf(a));
+        !status.ok()) {
+      return status;
+    }
     segments_changed |= a.vni.has_value();
   }
   if (segments_changed && tunnels_ != nullptr) tunnels_->Wake();

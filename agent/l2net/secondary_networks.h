@@ -58,29 +58,44 @@ class SecondaryNetworks {
   // Tears down the attachments of the config's network that valid-attachments does not name.
   absl::Status Gc(const cni::CniInvocation& invocation);
 
+  // Forgets attachments whose port and host veth are both gone (a reboot, or an ADD cut short
+  // before anything was built), releasing their addresses; the agent runs it at start.
+  absl::Status Reconcile();
+
   // The segments with a member here, for SegmentTunnels.
   std::set<Segment> Segments() const;
   std::vector<L2AttachmentRecord> List();
 
  private:
-  // A network's address pool, opened on first use and reopened when its subnet changes.
-  struct Pool {
+  // Which addresses a network hands out (ipam.subnet/rangeStart/rangeEnd; no subnet: none).
+  struct PoolSpec {
     std::string subnet, range_start, range_end;
+    bool operator==(const PoolSpec&) const = default;
+  };
+  // A network's address pool, opened on first use and reopened when its spec changes.
+  struct Pool {
+    PoolSpec spec;
     std::unique_ptr<ipam::Ipam> ipam;
   };
+  static PoolSpec SpecOf(const cni::L2Network& l2) {
+    return {l2.subnet, l2.range_start, l2.range_end};
+  }
+  static PoolSpec SpecOf(const L2Attachment& a) { return {a.subnet, a.range_start, a.range_end}; }
 
   SecondaryNetworks(SecondaryNetworkOptions options, SwitchClient* switch_client,
                     SegmentTunnels* tunnels, std::unique_ptr<AttachmentStore> store);
   absl::StatusOr<cni::Result> AddLocked(const cni::CniInvocation& invocation);
-  // The pool of `network` as the config describes it (nullptr: the network has no ipam.subnet).
-  absl::StatusOr<ipam::Ipam*> PoolFor(const std::string& network, const cni::L2Network& l2);
+  // The pool of `network` as `spec` describes it (nullptr: the network has no ipam.subnet).
+  absl::StatusOr<ipam::Ipam*> PoolFor(const std::string& network, const PoolSpec& spec);
   // Refuses a bridge that already carries another VNI (or none) for another network.
   absl::Status CheckBridgeUse(const std::string& network, const cni::L2Network& l2) const;
   absl::Status EnsureBridge(const std::string& bridge);
   // Removes the attachment's port, veth, address and record, tolerating parts already gone.
+  // The address is released from the pool the record names, else from `fallback`'s (the
+  // config at hand).
   absl::Status Teardown(const std::string& container_id, const std::string& ifname,
-                        const std::string& netns, const cni::L2Network* l2,
-                        const std::string& network);
+                        const std::string& netns, const std::string& network,
+                        const PoolSpec& fallback);
 
   const SecondaryNetworkOptions options_;
   SwitchClient* const switch_;

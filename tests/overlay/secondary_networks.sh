@@ -189,4 +189,13 @@ gc_config=$(vlan_config 1 10 | sed 's/}}$/},"cni.dev\/valid-attachments":[]}/')
 cni_with 1 "$gc_config" "" GC >"$WORK/gc.out" || fail "GC: $(cat "$WORK/gc.out")"
 in_pod v1a ip link show net1 >/dev/null 2>&1 && fail "GC left v1a's net1"
 in_pod v1b ip link show net1 >/dev/null 2>&1 || fail "GC of vlan10 removed v1b (vlan20)"
+log "reconcile: v1b's net1 vanishes while node 1's agent is down; the restarted agent forgets it"
+ctl 1 pod list | grep -q 'v1b ' || fail "v1b missing from pod list before the test: $(ctl 1 pod list)"
+stop_agent 1
+v1b_port=$(grep -o '"name":"psw[0-9a-f]*"' "$WORK/net1.v1b.json" | head -1 | cut -d'"' -f4)
+ctl 1 del-port br-vlan "$v1b_port"
+in_node 1 ip link del "$v1b_port"
+start_agent 1
+wait_for 10 "node 1's pod list drops v1b" bash -c "! '$BIN/podswitchctl' --agent-socket '$WORK/n1/agent.sock' pod list | grep -q 'v1b '"
+grep -q 'reconcile: network "vlan20"' "$WORK/n1/agent.log" || fail "no reconcile line in node 1's agent log"
 log "PASS: VLAN access/trunk networks over a trunk uplink, VXLAN segment over three nodes, tunnels follow Nodes and members, restart, CHECK/DEL/GC"
