@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agent/netlink/pod_wiring.h"
+#include "agent/podnet/pod_port.h"
 #include "agent/podnet/switch_error.h"
 #include "cni/spec/error.h"
 #include "spdlog/spdlog.h"
@@ -228,45 +229,14 @@ absl::StatusOr<cni::Result> SecondaryNetworks::AddLocked(const cni::CniInvocatio
     return SwitchError(status, ErrorCode::kInterfaceSetupFailed,
                        absl::StrCat("bridge ", l2.bridge));
   }
-  bool complete = false;
-  if (retry) {
-    auto existing = switch_->GetPort(port_name);
-    complete = netlink::CheckPodInterface(config).ok() && existing.ok() &&
-               existing->bridge() == l2.bridge && existing->link_state() == "up";
-    if (!complete && existing.ok()) {
-      if (absl::Status stale = switch_->DeletePort(port_name); !stale.ok()) {
-        return SwitchError(stale, ErrorCode::kInterfaceSetupFailed,
-                           absl::StrCat("delete stale port ", port_name));
-      }
-    }
-  }
-  std::string host_mac;
-  if (!complete) {
-    auto wired = netlink::SetupPodInterface(config);
-    if (!wired.ok()) {
-      return CniStatus(ErrorCode::kInterfaceSetupFailed, std::string(wired.status().message()));
-    }
-    host_mac = wired->host_mac;
-  }
   v1::Port port = PortFor(l2, port_name, options_.port_type);
-  auto attached = switch_->CreatePort(port, {}, /*may_exist=*/complete);
-  if (absl::IsAlreadyExists(attached.status())) {
-    // A port nobody recorded (state lost) refers to a veth that was just replaced.
-    spdlog::warn("ADD {}: replacing a stale port {}", env.container_id.substr(0, 12), port_name);
-    absl::Status stale = switch_->DeletePort(port_name);
-    attached = stale.ok() ? switch_->CreatePort(port, {}, /*may_exist=*/false) : stale;
-  }
-  if (!attached.ok()) {
-    return SwitchError(attached.status(), ErrorCode::kInterfaceSetupFailed,
-                       absl::StrCat("attach ", port_name, " to ", l2.bridge));
-  }
-  if (attached->link_state() != "up") {
-    return CniStatus(ErrorCode::kInterfaceSetupFailed,
-                     absl::StrCat("podswitchd could not open port ", port_name), attached->error());
-  }
+  auto host_mac = WirePodVeth(*switch_, config, port, std::nullopt, retry);
+  if (!host_mac.ok()) return host_mac.status();
+  auto attached = AttachPodPort(*switch_, port, {}, std::nullopt, retry);
+  if (!attached.ok()) return attached.status();
 
   cni::Result result;
-  result.interfaces.push_back({.name = port_name, .mac = host_mac});
+  result.interfaces.push_back({.name = port_name, .mac = *host_mac});
   result.interfaces.push_back({.name = env.ifname,
                                .mac = netlink::PodInterfaceMac(config),
                                .mtu = config.mtu,

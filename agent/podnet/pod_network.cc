@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "agent/netlink/host_interface.h"
 #include "agent/netlink/pod_wiring.h"
+#include "agent/podnet/pod_port.h"
 #include "agent/podnet/switch_error.h"
 #include "cni/spec/error.h"
 #include "common/status_macros.h"
@@ -136,57 +137,18 @@ absl::StatusOr<cni::Result> PodNetwork::AddLocked(const cni::CniInvocation& invo
                                        .prefix_len = prefix,
                                        .gateway = ipam_->gateway(),
                                        .mtu = mtu};
-    bool complete = false;
-    if (retry) {
-      auto existing = switch_->GetPort(port_name);
-      complete = netlink::CheckPodInterface(config).ok() && existing.ok() &&
-                 existing->link_state() == "up";
-      // A port left by an earlier attempt refers to a veth about to be replaced.
-      if (!complete && existing.ok()) {
-        absl::Status stale =
-            switch_->DeletePortAndFlows(kIntegrationBridge, port_name, PodFlowCookie(port_name));
-        if (!stale.ok()) {
-          return SwitchError(stale, ErrorCode::kInterfaceSetupFailed,
-                             absl::StrCat("delete stale port ", port_name));
-        }
-      }
-    }
-    std::string host_mac;
-    if (!complete) {
-      auto wired = netlink::SetupPodInterface(config);
-      if (!wired.ok()) {
-        return CniStatus(ErrorCode::kInterfaceSetupFailed, std::string(wired.status().message()));
-      }
-      host_mac = wired->host_mac;
-    }
     port.set_type(options_.pod_port_type);
-    result.interfaces.push_back({.name = port_name, .mac = host_mac});
+    auto host_mac = WirePodVeth(*switch_, config, port, PodFlowCookie(port_name), /*retry=*/retry);
+    if (!host_mac.ok()) return host_mac.status();
+    result.interfaces.push_back({.name = port_name, .mac = *host_mac});
     result.interfaces.push_back({.name = env.ifname, .mac = mac, .mtu = mtu, .sandbox = env.netns});
   }
   // The port and its flows in one podswitchd transaction: the port never exists without its
   // spoof guard.
   const std::vector<std::string> flows =
       PodFlows(node_, {.port = port_name, .ip = allocation->ip.ToString(), .mac = mac});
-  auto attached = switch_->CreatePort(port, flows, /*may_exist=*/retry);
-  if (absl::IsAlreadyExists(attached.status())) {
-    // Only a port IPAM forgot (the agent's state lost its newest commits in a power loss)
-    // can be in the way of a new pod: it refers to an interface that is gone.
-    spdlog::warn("ADD {}: replacing a stale port {}", env.container_id.substr(0, 12), port_name);
-    absl::Status stale =
-        switch_->DeletePortAndFlows(kIntegrationBridge, port_name, PodFlowCookie(port_name));
-    attached = stale.ok() ? switch_->CreatePort(port, flows, /*may_exist=*/false) : stale;
-  }
-  if (!attached.ok()) {
-    return SwitchError(attached.status(),
-                       absl::IsInvalidArgument(attached.status())
-                           ? ErrorCode::kFlowSetupFailed
-                           : ErrorCode::kInterfaceSetupFailed,
-                       absl::StrCat("attach ", port_name, " to ", kIntegrationBridge));
-  }
-  if (attached->link_state() != "up") {
-    return CniStatus(ErrorCode::kInterfaceSetupFailed,
-                     absl::StrCat("podswitchd could not open port ", port_name), attached->error());
-  }
+  auto attached = AttachPodPort(*switch_, port, flows, PodFlowCookie(port_name), retry);
+  if (!attached.ok()) return attached.status();
   int pod_if = static_cast<int>(result.interfaces.size()) - 1;
   result.ips.push_back({.address = absl::StrCat(allocation->ip.ToString(), "/", prefix),
                         .gateway = node_.gateway_ip,
