@@ -1,5 +1,6 @@
 #include "dataplane/dpdk/vxlan_receivers.h"
 
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -19,8 +20,9 @@ std::string MatchToString(const core::VxlanReceiveMatch& match) {
 VxlanReceivers::Registration::~Registration() { registry_->Unregister(id_); }
 
 VxlanReceivers& VxlanReceivers::Process() {
-  static VxlanReceivers* registry = new VxlanReceivers();  // never destroyed: ports may outlive
-  return *registry;                                        // static destruction order
+  // Never destroyed: a port closed during static destruction still finds it.
+  static VxlanReceivers* registry = new VxlanReceivers();
+  return *registry;
 }
 
 std::unique_ptr<VxlanReceivers::Registration> VxlanReceivers::Register(
