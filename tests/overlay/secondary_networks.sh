@@ -3,7 +3,8 @@
 # an access VLAN of bridge br-vlan, carried tagged between two nodes by a trunk uplink, VLANs
 # isolated from each other, a trunk pod seeing both tags; and net1 on bridge br-vx whose
 # segment (VNI 100) is stretched over VXLAN between three nodes, next to the pod network's
-# tun0 on the same UDP port: flood and learn without loops, TCP, VNI 100 on the wire, tunnel
+# tun0 on the same UDP port: flood and learn without loops, TCP, VNI 100 on the wire, ICMP
+# "fragmentation needed" / ICMPv6 "packet too big" for frames that do not fit, tunnel
 # ports following the Nodes and the local members, DEL/CHECK/pod list after an agent restart.
 source "$(dirname "$0")/lib.sh"
 
@@ -158,6 +159,26 @@ cmp -s "$WORK/seg.in" "$WORK/seg.out" ||
   fail "TCP x1 -> x2 on net1: $(stat -c %s "$WORK/seg.out") of 2000000 bytes arrived"
 wait "$tshark_pid" || true
 [ "$(cat "$WORK/vni.out")" = 100 ] || fail "no VNI 100 on the underlay: $(cat "$WORK/vni.out" "$WORK/vni.err")"
+
+log "MTU: node 1's uplink at 1400; oversized DF frames on the segment get ICMP back (IPv4 and IPv6)"
+in_node 1 ip link set ul0 mtu 1400
+ll2=$(in_pod x2 ip -6 -o addr show dev net1 scope link | awk '{print $4}' | cut -d/ -f1)
+[ -n "$ll2" ] || fail "x2's net1 has no IPv6 link-local address"
+ping_ok x1 "${XIP[x2]}"   # neighbours and the next hop known before the big ones
+in_pod x1 ping -6 -c 1 -W 1 "$ll2%net1" >/dev/null 2>&1 || true
+v4= v6=
+for _ in $(seq 1 10); do
+  [ -n "$v4" ] || { out4=$(in_pod x1 ping -M do -s 1422 -c 1 -W 1 "${XIP[x2]}" 2>&1 || true)
+                    grep -qiE "mtu ?= ?1350" <<<"$out4" && v4=1; }
+  [ -n "$v6" ] || { out6=$(in_pod x1 ping -6 -M do -s 1402 -c 1 -W 1 "$ll2%net1" 2>&1 || true)
+                    grep -qiE "packet too big.*mtu ?= ?1350" <<<"$out6" && v6=1; }
+  [ -n "$v4" ] && [ -n "$v6" ] && break
+  sleep 0.5
+done
+log "IPv4: $(grep -iE 'mtu' <<<"$out4" | head -1); IPv6: $(grep -iE 'mtu' <<<"$out6" | head -1)"
+[ -n "$v4" ] || fail "no ICMP fragmentation needed (mtu 1350) on the segment: $out4"
+[ -n "$v6" ] || fail "no ICMPv6 packet too big (mtu 1350) on the segment: $out6"
+in_node 1 ip link set ul0 mtu 1500
 
 log "node 3 leaves the cluster: nodes 1 and 2 drop their segment tunnel to it"
 rm "$CLUSTER/node-3.yaml"
