@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "dataplane/core/packet/addr.h"
 #include "dataplane/core/tunnel/path_mtu.h"
+#include "dataplane/dpdk/tunnel_steering.h"
 #include "dataplane/dpdk/underlay.h"
 #include "dataplane/dpdk/vxlan_filter.h"
 #include "spdlog/spdlog.h"
@@ -26,9 +27,10 @@ constexpr unsigned kUplinkRingFrames = 1024;
 // Most remote VTEPs a flow-based tunnel keeps resolving.
 constexpr size_t kMaxWantedNextHops = 4096;
 
-// A UDP socket bound to local_ip:dst_port. The kernel gets its own copy of every tunnel
-// datagram; without a socket there it would answer each with ICMP port unreachable. The
-// socket is never read: its tiny buffer fills and the kernel drops its copies quietly.
+// A UDP socket bound to local_ip:dst_port, when the uplink's tc ingress cannot drop the
+// tunnel datagrams (UplinkSteering): the kernel then gets its own copy of every one, and
+// without a socket there it would answer each with ICMP port unreachable. The socket is
+// never read: its tiny buffer fills and the kernel drops its copies quietly.
 int BindUdpGuard(const std::string& port_name, const core::VxlanPortOptions& options) {
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
@@ -72,7 +74,7 @@ absl::StatusOr<std::unique_ptr<Port>> VxlanPort::Open(const PortSpec& spec, rte_
       pool);
   if (!socket.ok()) return socket.status();
   port->uplink_ = std::move(*socket);
-  port->udp_guard_fd_ = BindUdpGuard(spec.name, *options);
+  port->KeepDatagramsFromTheNode(uplink->name);
   port->endpoint_ = {.local_ip = options->local_ip,
                      .local_mac = uplink->mac,
                      .dst_port = options->dst_port,
@@ -89,12 +91,31 @@ absl::StatusOr<std::unique_ptr<Port>> VxlanPort::Open(const PortSpec& spec, rte_
       [raw = port.get()](std::unique_ptr<const core::VxlanClaims> claims) {
         raw->SetClaims(std::move(claims));
       });
-  spdlog::info("dpdk: port '{}' (vxlan) on uplink {} ({}), local {}:{}, remote {}, key {}",
-               port->name(), uplink->name, core::MacToString(uplink->mac),
-               core::Ipv4ToString(options->local_ip), options->dst_port,
-               options->remote_ip ? core::Ipv4ToString(*options->remote_ip) : "flow",
-               options->key ? std::to_string(*options->key) : "flow");
+  spdlog::info(
+      "dpdk: port '{}' (vxlan) on uplink {} ({}), local {}:{}, remote {}, key {}; the node's "
+      "copies of its datagrams {}",
+      port->name(), uplink->name, core::MacToString(uplink->mac),
+      core::Ipv4ToString(options->local_ip), options->dst_port,
+      options->remote_ip ? core::Ipv4ToString(*options->remote_ip) : "flow",
+      options->key ? std::to_string(*options->key) : "flow",
+      port->steering_ ? "are dropped at tc ingress (uplink_steering=1)"
+                      : "go to a UDP guard socket (uplink_steering=0)");
   return std::unique_ptr<Port>(std::move(port));
+}
+
+void VxlanPort::KeepDatagramsFromTheNode(const std::string& uplink_name) {
+  absl::StatusOr<std::unique_ptr<UplinkSteering::Hold>> steering =
+      UplinkSteering::Process().Acquire(ifindex(), options_.local_ip, options_.dst_port);
+  if (steering.ok()) {
+    steering_ = std::move(*steering);
+    return;
+  }
+  spdlog::warn(
+      "dpdk: port '{}': the node's IP stack (netfilter, conntrack, UDP) keeps processing its own "
+      "copy of every tunnel datagram on {}: {}; falling back to a UDP guard socket on {}:{}",
+      name(), uplink_name, std::string(steering.status().message()),
+      core::Ipv4ToString(options_.local_ip), options_.dst_port);
+  udp_guard_fd_ = BindUdpGuard(name(), options_);
 }
 
 VxlanPort::~VxlanPort() {
@@ -248,7 +269,8 @@ PortStats VxlanPort::stats() const {
   out.details = {{"decap_dropped", get(decap_dropped_)}, {"rx_other_tunnel", get(other_tunnel_)},
                  {"tx_no_remote", get(no_remote_)},      {"tx_no_next_hop", get(no_next_hop_)},
                  {"tx_too_big", get(too_big_)},          {"tx_icmp_sent", get(icmp_sent_)},
-                 {"tx_no_headroom", get(no_room_)}};
+                 {"tx_no_headroom", get(no_room_)},
+                 {"uplink_steering", steering_ ? uint64_t{1} : uint64_t{0}}};
   return out;
 }
 

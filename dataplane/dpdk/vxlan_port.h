@@ -7,10 +7,13 @@
 //
 // The uplink keeps serving the node: an AF_PACKET socket with a kernel BPF filter takes
 // copies of only the VXLAN datagrams for local_ip:dst_port (and from remote_ip with the
-// port's VNI when those are fixed: vxlan_filter.h), and a UDP socket bound to that
-// address keeps the kernel from answering them with ICMP port unreachable (it drops its own
-// copy). Next hops come from the kernel's routing and neighbour tables (underlay.h), looked up
-// on the control thread (Maintain) and handed to the PMD without locking the packet path.
+// port's VNI when those are fixed: vxlan_filter.h), and an eBPF program at the uplink's tc
+// ingress drops the kernel's own copy of every datagram to that address, so the node's IP
+// stack never sees them (tunnel_steering.h; stats detail uplink_steering=1). Where the
+// kernel refuses the program, a UDP socket bound to the address keeps the kernel from
+// answering the datagrams with ICMP port unreachable instead (uplink_steering=0). Next
+// hops come from the kernel's routing and neighbour tables (underlay.h), looked up on the
+// control thread (Maintain) and handed to the PMD without locking the packet path.
 // A packet too large for the uplink once encapsulated is answered with ICMP "fragmentation
 // needed" (IPv4 with DF) or ICMPv6 "packet too big" by the bridge (see BridgeContext).
 //
@@ -38,6 +41,7 @@
 #include "dataplane/core/tunnel/vxlan_options.h"
 #include "dataplane/dpdk/packet_socket_port.h"
 #include "dataplane/dpdk/port.h"
+#include "dataplane/dpdk/tunnel_steering.h"
 #include "dataplane/dpdk/vxlan_receivers.h"
 
 namespace podswitch::dpdk {
@@ -91,6 +95,8 @@ class VxlanPort : public Port {
   };
 
   VxlanPort(std::string name, std::string type) : Port(std::move(name), std::move(type)) {}
+  // Open: steers the address's datagrams away from the node's stack, or binds the UDP guard.
+  void KeepDatagramsFromTheNode(const std::string& uplink_name);
   void RefreshUnderlayCopy();
   void WantNextHop(uint32_t remote_ip);
   // Control thread (VxlanReceivers): the datagrams more specific ports now claim.
@@ -100,7 +106,9 @@ class VxlanPort : public Port {
 
   core::VxlanPortOptions options_;
   std::unique_ptr<PacketSocketPort> uplink_;
-  int udp_guard_fd_ = -1;  // bound to local_ip:dst_port so the kernel stays quiet
+  // The node's stack is kept off the tunnel datagrams by one of these.
+  std::unique_ptr<UplinkSteering::Hold> steering_;  // tc ingress drops its copies
+  int udp_guard_fd_ = -1;  // or: bound to local_ip:dst_port so the kernel stays quiet
 
   // Packet path state (owning PMD only).
   core::TunnelIngress rx_tunnels_[core::kMaxBatch];
