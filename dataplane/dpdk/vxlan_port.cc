@@ -27,11 +27,13 @@ constexpr unsigned kUplinkRingFrames = 1024;
 // Most remote VTEPs a flow-based tunnel keeps resolving.
 constexpr size_t kMaxWantedNextHops = 4096;
 
-// A UDP socket bound to local_ip:dst_port, when the uplink's tc ingress cannot drop the
-// tunnel datagrams (UplinkSteering): the kernel then gets its own copy of every one, and
-// without a socket there it would answer each with ICMP port unreachable. The socket is
-// never read: its tiny buffer fills and the kernel drops its copies quietly.
-int BindUdpGuard(const std::string& port_name, const core::VxlanPortOptions& options) {
+// A UDP socket bound to local_ip:dst_port. When the uplink's tc ingress cannot drop the
+// tunnel datagrams (UplinkSteering) the kernel gets its own copy of every one, and without a
+// socket there it would answer each with ICMP port unreachable; with tc steering it still
+// absorbs what tc leaves to the kernel (fragmented tunnel datagrams, reassembled by the
+// kernel). The socket is never read: its tiny buffer fills and the kernel drops quietly.
+// `warn`: say so when the port cannot be bound (it matters only without tc steering).
+int BindUdpGuard(const std::string& port_name, const core::VxlanPortOptions& options, bool warn) {
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   int one = 1;
@@ -44,10 +46,11 @@ int BindUdpGuard(const std::string& port_name, const core::VxlanPortOptions& opt
   addr.sin_port = htons(options.dst_port);
   addr.sin_addr.s_addr = htonl(options.local_ip);
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    spdlog::warn(
-        "dpdk: port '{}': cannot bind UDP {}:{} ({}); is a kernel VXLAN device using it? The "
-        "kernel may answer tunnel packets with ICMP port unreachable",
-        port_name, core::Ipv4ToString(options.local_ip), options.dst_port, std::strerror(errno));
+    if (warn)
+      spdlog::warn(
+          "dpdk: port '{}': cannot bind UDP {}:{} ({}); is a kernel VXLAN device using it? The "
+          "kernel may answer tunnel packets with ICMP port unreachable",
+          port_name, core::Ipv4ToString(options.local_ip), options.dst_port, std::strerror(errno));
     close(fd);
     return -1;
   }
@@ -108,6 +111,7 @@ void VxlanPort::KeepDatagramsFromTheNode(const std::string& uplink_name) {
       UplinkSteering::Process().Acquire(ifindex(), options_.local_ip, options_.dst_port);
   if (steering.ok()) {
     steering_ = std::move(*steering);
+    udp_guard_fd_ = BindUdpGuard(name(), options_, /*warn=*/false);
     return;
   }
   spdlog::warn(
@@ -115,7 +119,7 @@ void VxlanPort::KeepDatagramsFromTheNode(const std::string& uplink_name) {
       "copy of every tunnel datagram on {}: {}; falling back to a UDP guard socket on {}:{}",
       name(), uplink_name, std::string(steering.status().message()),
       core::Ipv4ToString(options_.local_ip), options_.dst_port);
-  udp_guard_fd_ = BindUdpGuard(name(), options_);
+  udp_guard_fd_ = BindUdpGuard(name(), options_, /*warn=*/true);
 }
 
 VxlanPort::~VxlanPort() {
@@ -266,9 +270,12 @@ PortStats VxlanPort::stats() const {
   auto get = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
   out.rx_dropped += get(decap_dropped_);
   out.tx_dropped += get(no_remote_) + get(no_next_hop_) + get(too_big_) + get(no_room_);
-  out.details = {{"decap_dropped", get(decap_dropped_)}, {"rx_other_tunnel", get(other_tunnel_)},
-                 {"tx_no_remote", get(no_remote_)},      {"tx_no_next_hop", get(no_next_hop_)},
-                 {"tx_too_big", get(too_big_)},          {"tx_icmp_sent", get(icmp_sent_)},
+  out.details = {{"decap_dropped", get(decap_dropped_)},
+                 {"rx_other_tunnel", get(other_tunnel_)},
+                 {"tx_no_remote", get(no_remote_)},
+                 {"tx_no_next_hop", get(no_next_hop_)},
+                 {"tx_too_big", get(too_big_)},
+                 {"tx_icmp_sent", get(icmp_sent_)},
                  {"tx_no_headroom", get(no_room_)},
                  {"uplink_steering", steering_ ? uint64_t{1} : uint64_t{0}}};
   return out;

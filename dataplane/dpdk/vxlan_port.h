@@ -9,9 +9,10 @@
 // copies of only the VXLAN datagrams for local_ip:dst_port (and from remote_ip with the
 // port's VNI when those are fixed: vxlan_filter.h), and an eBPF program at the uplink's tc
 // ingress drops the kernel's own copy of every datagram to that address, so the node's IP
-// stack never sees them (tunnel_steering.h; stats detail uplink_steering=1). Where the
-// kernel refuses the program, a UDP socket bound to the address keeps the kernel from
-// answering the datagrams with ICMP port unreachable instead (uplink_steering=0). Next
+// stack never sees them (tunnel_steering.h; stats detail uplink_steering=1). A UDP socket
+// bound to the address keeps the kernel from answering with ICMP port unreachable what it
+// still gets: every datagram where the kernel refuses the program (uplink_steering=0), else
+// only fragmented ones, which tc leaves to the kernel to reassemble. Next
 // hops come from the kernel's routing and neighbour tables (underlay.h), looked up on the
 // control thread (Maintain) and handed to the PMD without locking the packet path.
 // A packet too large for the uplink once encapsulated is answered with ICMP "fragmentation
@@ -108,7 +109,7 @@ class VxlanPort : public Port {
   std::unique_ptr<PacketSocketPort> uplink_;
   // The node's stack is kept off the tunnel datagrams by one of these.
   std::unique_ptr<UplinkSteering::Hold> steering_;  // tc ingress drops its copies
-  int udp_guard_fd_ = -1;  // or: bound to local_ip:dst_port so the kernel stays quiet
+  int udp_guard_fd_ = -1;  // bound to local_ip:dst_port so the kernel stays quiet
 
   // Packet path state (owning PMD only).
   core::TunnelIngress rx_tunnels_[core::kMaxBatch];
