@@ -44,6 +44,7 @@ TEST(SegmentTunnelsTest, RefusesALocalIpThatIsNotIpv4) {
 }
 
 namespace v1 = switchd::v1;
+using fakes::Eventually;
 
 // The loop against an in-process fake of podswitchd.
 class SegmentTunnelsLoopTest : public ::testing::Test {
@@ -94,14 +95,6 @@ class SegmentTunnelsLoopTest : public ::testing::Test {
     auto port = fake_.Port(SegmentTunnelPortName(vni, ip));
     return port.has_value() && port->bridge() == "br-vx" && port->options().at("remote_ip") == ip &&
            port->options().at("key") == absl::StrCat(vni);
-  }
-  static bool Eventually(const std::function<bool()>& condition) {
-    absl::Time deadline = absl::Now() + absl::Seconds(5);
-    while (absl::Now() < deadline) {
-      if (condition()) return true;
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-    return condition();
   }
 
   static inline int counter_ = 0;

@@ -24,6 +24,7 @@ namespace podswitch::agent::overlay {
 namespace {
 
 namespace v1 = switchd::v1;
+using fakes::Eventually;
 using fakes::FakeSwitch;
 
 cluster::Node MakeNode(const std::string& name, const std::string& cidr, const std::string& ip) {
@@ -33,16 +34,6 @@ cluster::Node MakeNode(const std::string& name, const std::string& cidr, const s
   node.internal_ip = ip;
   node.internal_ips = {ip};
   return node;
-}
-
-// Polls `condition` until it holds or five seconds pass.
-bool Eventually(const std::function<bool()>& condition) {
-  absl::Time deadline = absl::Now() + absl::Seconds(5);
-  while (absl::Now() < deadline) {
-    if (condition()) return true;
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return condition();
 }
 
 bool Contains(const std::vector<std::string>& texts, const std::string& part) {

@@ -216,6 +216,16 @@ wait_for() {
   done
 }
 
+# capturing STDERR_FILE...: waits (up to 10 s) until each tshark says it is capturing.
+capturing() {
+  local file
+  for _ in $(seq 1 50); do
+    for file in "$@"; do grep -q "Capturing on" "$file" || { sleep 0.2; continue 2; }; done
+    return 0
+  done
+  return 0
+}
+
 # has_tunnel_port N: node N's br-int has tun0.
 has_tunnel_port() { grep -qx tun0 <<<"$(ctl "$1" list-ports br-int 2>/dev/null)"; }
 # tunnel_flows N: node N's overlay flows (their cookies have top byte 0x02).

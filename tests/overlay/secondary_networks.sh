@@ -94,10 +94,7 @@ in_pod t1 timeout 20 tshark -l -n -i net1 -f vlan -T fields -e vlan.id -a durati
   >"$WORK/trunkpod.txt" 2>"$WORK/trunkpod.err" &
 capture_pod=$!
 BACKGROUND+=("$capture_pod")
-for _ in $(seq 1 50); do
-  grep -q "Capturing on" "$WORK/trunk.err" && grep -q "Capturing on" "$WORK/trunkpod.err" && break
-  sleep 0.2
-done
+capturing "$WORK/trunk.err" "$WORK/trunkpod.err"
 ping_clean v1a 10.231.10.20   # VLAN 10, node 1 -> node 2
 ping_clean v2b 10.231.20.10   # VLAN 20, node 2 -> node 1
 wait "$capture" || true
@@ -144,10 +141,7 @@ in_underlay timeout 30 tshark -l -n -i n1 -f "udp dst port 4789" -Y "vxlan.vni =
   -e vxlan.vni -c 1 >"$WORK/vni.out" 2>"$WORK/vni.err" &
 tshark_pid=$!
 BACKGROUND+=("$tshark_pid")
-for _ in $(seq 1 50); do
-  grep -q "Capturing on" "$WORK/vni.err" && break
-  sleep 0.2
-done
+capturing "$WORK/vni.err"
 head -c 2000000 /dev/urandom >"$WORK/seg.in"
 in_pod x2 timeout 20 nc -l -p 5002 >"$WORK/seg.out" &
 server=$!

@@ -53,10 +53,7 @@ in_underlay timeout 30 tshark -l -n -i n1 -f "udp dst port 4789" -Y vxlan -T fie
   -e vxlan.vni -e ip.src -e ip.dst -c 1 >"$WORK/tshark.out" 2>"$WORK/tshark.err" &
 tshark_pid=$!
 BACKGROUND+=("$tshark_pid")
-for _ in $(seq 1 50); do
-  grep -q "Capturing on" "$WORK/tshark.err" && break
-  sleep 0.2
-done
+capturing "$WORK/tshark.err"
 in_pod n1a ping -c 20 -i 0.2 -W 1 "${IP[n2a]}" >/dev/null || true
 wait "$tshark_pid" || true
 captured=$(cat "$WORK/tshark.out")

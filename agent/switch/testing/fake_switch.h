@@ -5,12 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "dataplane/core/flow/flow_syntax.h"
 #include "podswitch/switchd/v1/switchd.grpc.pb.h"
 
@@ -195,5 +197,15 @@ class FakeSwitch final : public v1::Switch::Service {
   int change_calls_ ABSL_GUARDED_BY(mu_) = 0;
   int cookie_deletes_ ABSL_GUARDED_BY(mu_) = 0;
 };
+
+// Polls `condition` until it holds or five seconds pass (the agent's loops run on threads).
+inline bool Eventually(const std::function<bool()>& condition) {
+  absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (absl::Now() < deadline) {
+    if (condition()) return true;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return condition();
+}
 
 }  // namespace podswitch::agent::fakes
