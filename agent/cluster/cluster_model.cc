@@ -12,7 +12,9 @@ static_assert(std::is_same_v<std::variant_alternative_t<1, ClusterObject>, Names
 static_assert(std::is_same_v<std::variant_alternative_t<2, ClusterObject>, Pod>);
 static_assert(std::is_same_v<std::variant_alternative_t<3, ClusterObject>, NetworkPolicy>);
 static_assert(std::is_same_v<std::variant_alternative_t<4, ClusterObject>, ClusterNetworkPolicy>);
-static_assert(static_cast<int>(ObjectKind::kClusterNetworkPolicy) == 4);
+static_assert(
+    std::is_same_v<std::variant_alternative_t<5, ClusterObject>, NetworkAttachmentDefinition>);
+static_assert(static_cast<int>(ObjectKind::kNetworkAttachmentDefinition) == 5);
 
 std::string_view KindName(ObjectKind kind) {
   switch (kind) {
@@ -26,12 +28,15 @@ std::string_view KindName(ObjectKind kind) {
       return "NetworkPolicy";
     case ObjectKind::kClusterNetworkPolicy:
       return "ClusterNetworkPolicy";
+    case ObjectKind::kNetworkAttachmentDefinition:
+      return "NetworkAttachmentDefinition";
   }
   return "Unknown";
 }
 
 bool IsNamespaced(ObjectKind kind) {
-  return kind == ObjectKind::kPod || kind == ObjectKind::kNetworkPolicy;
+  return kind == ObjectKind::kPod || kind == ObjectKind::kNetworkPolicy ||
+         kind == ObjectKind::kNetworkAttachmentDefinition;
 }
 
 std::string ObjectKey::ToString() const {

@@ -16,12 +16,20 @@
 namespace podswitch::agent::cluster {
 
 // The kinds of object the agent watches; anything else in a source is ignored.
-enum class ObjectKind { kNode, kNamespace, kPod, kNetworkPolicy, kClusterNetworkPolicy };
+enum class ObjectKind {
+  kNode,
+  kNamespace,
+  kPod,
+  kNetworkPolicy,
+  kClusterNetworkPolicy,
+  kNetworkAttachmentDefinition,
+};
 
 // The Kubernetes name of a kind ("Node", "ClusterNetworkPolicy"), for messages and logs.
 std::string_view KindName(ObjectKind kind);
 
-// True for kinds that live in a namespace (Pod, NetworkPolicy), which changes their key.
+// True for kinds that live in a namespace (Pod, NetworkPolicy, NetworkAttachmentDefinition),
+// which changes their key.
 bool IsNamespaced(ObjectKind kind);
 
 // metadata of any object: identity, labels for selectors, annotations for per-pod options.
@@ -93,8 +101,22 @@ struct ClusterNetworkPolicy {
   bool operator==(const ClusterNetworkPolicy&) const = default;
 };
 
+// A Multus NetworkAttachmentDefinition (k8s.cni.cncf.io/v1): a secondary network that pods
+// name in their k8s.v1.cni.cncf.io/networks annotation. Its CNI config tells which bridge and
+// VNI the network uses, so the agent knows which nodes have members of a VXLAN segment.
+struct NetworkAttachmentDefinition {
+  ObjectMeta meta;
+  std::string config;  // spec.config, the network's CNI config as JSON text ("" if not given)
+
+  bool operator==(const NetworkAttachmentDefinition&) const = default;
+};
+
+// The annotation in which a pod names its secondary networks (Multus).
+inline constexpr char kNetworksAnnotation[] = "k8s.v1.cni.cncf.io/networks";
+
 // Any object the agent knows; the alternative's index follows ObjectKind.
-using ClusterObject = std::variant<Node, Namespace, Pod, NetworkPolicy, ClusterNetworkPolicy>;
+using ClusterObject = std::variant<Node, Namespace, Pod, NetworkPolicy, ClusterNetworkPolicy,
+                                   NetworkAttachmentDefinition>;
 
 // The identity of an object in the store: kind, namespace ("" if cluster-scoped) and name.
 struct ObjectKey {

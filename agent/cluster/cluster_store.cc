@@ -206,6 +206,10 @@ std::vector<ClusterNetworkPolicy> ClusterStore::ListClusterNetworkPolicies() con
   return ListOf<ClusterNetworkPolicy>(ObjectKind::kClusterNetworkPolicy, "");
 }
 
+std::vector<NetworkAttachmentDefinition> ClusterStore::ListNetworkAttachmentDefinitions() const {
+  return ListOf<NetworkAttachmentDefinition>(ObjectKind::kNetworkAttachmentDefinition, "");
+}
+
 std::vector<Pod> ClusterStore::PodsOnNode(std::string_view node_name) const {
   std::vector<Pod> pods = ListPods();
   std::erase_if(pods, [&](const Pod& pod) { return pod.node_name != node_name; });

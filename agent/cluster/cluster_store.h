@@ -76,6 +76,7 @@ class ClusterStore {
   std::vector<Pod> ListPods(std::string_view namespace_ = "") const;
   std::vector<NetworkPolicy> ListNetworkPolicies(std::string_view namespace_ = "") const;
   std::vector<ClusterNetworkPolicy> ListClusterNetworkPolicies() const;
+  std::vector<NetworkAttachmentDefinition> ListNetworkAttachmentDefinitions() const;
   // The pods scheduled on `node_name` (the pods this agent's node hosts, or a peer's).
   std::vector<Pod> PodsOnNode(std::string_view node_name) const;
 

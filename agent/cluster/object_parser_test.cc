@@ -134,6 +134,28 @@ spec: {priority: 5, appliedTo: [{podSelector: {}}]}
   EXPECT_EQ(cluster_policy.raw["spec"]["priority"], 5);
 }
 
+TEST(ObjectParserTest, NetworkAttachmentDefinitionKeepsItsConfigText) {
+  std::vector<ClusterObject> objects = ParseYaml(R"(
+apiVersion: k8s.cni.cncf.io/v1
+kind: NetworkAttachmentDefinition
+metadata: {name: vx100}
+spec:
+  config: '{"cniVersion":"1.0.0","name":"vx100","type":"podswitch","bridge":"br-vx","vni":100}'
+)");
+  ASSERT_THAT(objects, SizeIs(1));
+  EXPECT_EQ(KeyOf(objects[0]).ToString(), "NetworkAttachmentDefinition default/vx100");
+  EXPECT_EQ(
+      std::get<NetworkAttachmentDefinition>(objects[0]).config,
+      R"({"cniVersion":"1.0.0","name":"vx100","type":"podswitch","bridge":"br-vx","vni":100})");
+  EXPECT_THAT(ParseError(R"(
+apiVersion: k8s.cni.cncf.io/v1
+kind: NetworkAttachmentDefinition
+metadata: {name: bad}
+spec: {config: {vni: 1}}
+)"),
+              HasSubstr("spec.config"));
+}
+
 TEST(ObjectParserTest, SkipsUnknownKindsEmptyDocumentsAndForeignGroups) {
   std::vector<ClusterObject> objects = ParseYaml(R"(
 ---

@@ -82,15 +82,13 @@ void SegmentTunnels::Start(cluster::ClusterStore* store) {
 }
 
 void SegmentTunnels::Stop() {
-  if (store_ != nullptr) {
-    store_->Unsubscribe(subscription_);
-    store_ = nullptr;
-  }
+  if (store_ != nullptr) store_->Unsubscribe(subscription_);
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
+  store_ = nullptr;  // the thread reads it
 }
 
 void SegmentTunnels::Wake() {
@@ -104,6 +102,12 @@ std::map<std::string, std::string> SegmentTunnels::Remotes() const {
 }
 
 void SegmentTunnels::OnClusterEvent(const cluster::ClusterEvent& event) {
+  if (event.kind == cluster::ObjectKind::kPod ||
+      event.kind == cluster::ObjectKind::kNetworkAttachmentDefinition) {
+    absl::MutexLock lock(&mu_);
+    membership_changed_ = true;  // recomputed on the thread: the store is busy calling us
+    return;
+  }
   if (event.kind != cluster::ObjectKind::kNode) return;
   const auto& node = std::get<cluster::Node>(event.object);
   const std::string& name = node.meta.name;
@@ -125,20 +129,32 @@ void SegmentTunnels::OnClusterEvent(const cluster::ClusterEvent& event) {
   wake_ = true;
 }
 
-bool SegmentTunnels::WorkPending() const { return stopping_ || wake_; }
+bool SegmentTunnels::WorkPending() const { return stopping_ || wake_ || membership_changed_; }
 
 void SegmentTunnels::Run() {
   absl::Time next_resync = absl::Now();
   std::string last_error;
   while (true) {
     std::map<std::string, std::string> remotes;
+    bool woken = false, recompute = false;
     {
       absl::MutexLock lock(&mu_);
       mu_.AwaitWithDeadline(absl::Condition(this, &SegmentTunnels::WorkPending), next_resync);
       if (stopping_) return;
-      wake_ = false;
+      woken = wake_ || absl::Now() >= next_resync;
+      recompute = membership_changed_;
+      wake_ = membership_changed_ = false;
       remotes = remotes_;
     }
+    if (recompute) {
+      SegmentMembership membership =
+          ComputeSegmentMembership(store_->ListPods(), store_->ListNetworkAttachmentDefinitions());
+      if (membership != membership_) {
+        membership_ = std::move(membership);
+        woken = true;
+      }
+    }
+    if (!woken) continue;  // pods changed, but not which nodes are on which segment
     absl::Status status = Apply(remotes);
     if (status.ok()) {
       if (!last_error.empty()) spdlog::info("segment tunnels: in place again");
@@ -158,7 +174,11 @@ void SegmentTunnels::Run() {
 absl::Status SegmentTunnels::Apply(const std::map<std::string, std::string>& remotes) {
   std::map<std::string, std::map<std::string, v1::Port>> want;  // bridge -> ports
   for (const Segment& segment : segments_()) {
-    want[segment.bridge].merge(SegmentTunnelPorts(segment, remotes, options_));
+    std::map<std::string, std::string> reach = remotes;
+    if (std::optional<std::set<std::string>> members = membership_.NodesOf(segment.vni)) {
+      std::erase_if(reach, [&](const auto& remote) { return !members->contains(remote.first); });
+    }
+    want[segment.bridge].merge(SegmentTunnelPorts(segment, reach, options_));
   }
   for (const std::string& bridge : managed_bridges_) want.try_emplace(bridge);
   absl::Status result = absl::OkStatus();

@@ -6,7 +6,12 @@
 // the full mesh does not loop. A segment whose last local member left loses its tunnel ports;
 // frames other nodes still flood to it find no port for the VNI and are dropped there.
 //
-// Follows the ClusterStore's Nodes and the segments the caller reports (Wake after a change),
+// Which remote nodes a segment reaches: where the cluster says who has members (Multus's
+// NetworkAttachmentDefinitions and pods' networks annotations, segment_members.h), only
+// those nodes; where it does not, every node.
+//
+// Follows the ClusterStore's Nodes, Pods and NetworkAttachmentDefinitions and the segments the
+// caller reports (Wake after a change),
 // and compares everything with podswitchd every resync interval, so ports lost, left behind
 // or changed by someone else are put right.
 #pragma once
@@ -25,6 +30,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "agent/cluster/cluster_store.h"
+#include "agent/l2net/segment_members.h"
 #include "agent/switch/switch_client.h"
 #include "podswitch/switchd/v1/switchd.pb.h"
 
@@ -98,10 +104,13 @@ class SegmentTunnels {
   mutable absl::Mutex mu_;
   std::map<std::string, std::string> remotes_ ABSL_GUARDED_BY(mu_);
   bool wake_ ABSL_GUARDED_BY(mu_) = true;
+  bool membership_changed_ ABSL_GUARDED_BY(mu_) = true;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 
-  // The thread's own: bridges that had tunnel ports, so a segment gone empty loses them.
+  // The thread's own: bridges that had tunnel ports, so a segment gone empty loses them, and
+  // the membership last computed from the store.
   std::set<std::string> managed_bridges_;
+  SegmentMembership membership_;
 };
 
 }  // namespace podswitch::agent::l2net

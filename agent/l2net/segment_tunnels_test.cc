@@ -133,5 +133,29 @@ TEST_F(SegmentTunnelsLoopTest, PortsFollowNodesAndMembersAndAreRepaired) {
   EXPECT_TRUE(fake_.Port("uplink0").has_value());
 }
 
+TEST_F(SegmentTunnelsLoopTest, ReachesOnlyNodesWithMembersWhenTheClusterSaysWhich) {
+  SetSegments({{"br-vx", 100}});
+  tunnels_->Start(&store_);
+  ASSERT_TRUE(Eventually([&] { return HasPort(100, "10.226.0.2") && HasPort(100, "10.226.0.3"); }));
+
+  cluster::NetworkAttachmentDefinition definition;
+  definition.meta = {.name = "vx100", .namespace_ = "app"};
+  definition.config = R"({"cniVersion":"1.0.0","name":"vx100","type":"podswitch","vni":100})";
+  store_.Apply("test", definition);
+  cluster::Pod pod;
+  pod.meta = {
+      .name = "b", .namespace_ = "app", .annotations = {{cluster::kNetworksAnnotation, "vx100"}}};
+  pod.node_name = "node-2";
+  pod.phase = "Running";
+  store_.Apply("test", pod);
+  ASSERT_TRUE(Eventually([&] { return !fake_.Port(SegmentTunnelPortName(100, "10.226.0.3")); }));
+  EXPECT_TRUE(HasPort(100, "10.226.0.2"));
+
+  pod.meta.name = "c";
+  pod.node_name = "node-3";
+  store_.Apply("test", pod);
+  ASSERT_TRUE(Eventually([&] { return HasPort(100, "10.226.0.3"); }));
+}
+
 }  // namespace
 }  // namespace podswitch::agent::l2net

@@ -154,6 +154,9 @@ std::optional<ObjectKind> ResolveKind(std::string_view api_version, std::string_
   if (group == "crd.antrea.io" && kind == "ClusterNetworkPolicy") {
     return ObjectKind::kClusterNetworkPolicy;
   }
+  if (group == "k8s.cni.cncf.io" && kind == "NetworkAttachmentDefinition") {
+    return ObjectKind::kNetworkAttachmentDefinition;
+  }
   return std::nullopt;
 }
 
@@ -326,6 +329,13 @@ absl::StatusOr<std::optional<ClusterObject>> DecodeObjectAt(const json& object,
     case ObjectKind::kClusterNetworkPolicy:
       result = ClusterNetworkPolicy{.meta = std::move(meta), .raw = object};
       break;
+    case ObjectKind::kNetworkAttachmentDefinition: {
+      const json* spec = reader.Object(Reader::Field(&object, "spec"), "spec");
+      result = NetworkAttachmentDefinition{
+          .meta = std::move(meta),
+          .config = reader.String(Reader::Field(spec, "config"), "spec.config")};
+      break;
+    }
   }
   if (!reader.ok()) return reader.status();
   return result;
