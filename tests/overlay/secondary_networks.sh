@@ -5,7 +5,8 @@
 # segment (VNI 100) is stretched over VXLAN between three nodes, next to the pod network's
 # tun0 on the same UDP port: flood and learn without loops, TCP, VNI 100 on the wire, ICMP
 # "fragmentation needed" / ICMPv6 "packet too big" for frames that do not fit, tunnel
-# ports following the Nodes and the local members, DEL/CHECK/pod list after an agent restart.
+# ports following the Nodes, the members the cluster names (NetworkAttachmentDefinition + pods'
+# networks annotation) and the local members, DEL/CHECK/pod list after an agent restart.
 source "$(dirname "$0")/lib.sh"
 
 sock() { echo "$WORK/n$1/agent.sock"; }
@@ -173,6 +174,36 @@ log "IPv4: $(grep -iE 'mtu' <<<"$out4" | head -1); IPv6: $(grep -iE 'mtu' <<<"$o
 [ -n "$v4" ] || fail "no ICMP fragmentation needed (mtu 1350) on the segment: $out4"
 [ -n "$v6" ] || fail "no ICMPv6 packet too big (mtu 1350) on the segment: $out6"
 in_node 1 ip link set ul0 mtu 1500
+
+log "membership: the cluster says (Multus objects) only x1 and x2 are on vx100: nobody tunnels to node 3"
+cat >"$CLUSTER/vx100.yaml" <<'YAML'
+apiVersion: k8s.cni.cncf.io/v1
+kind: NetworkAttachmentDefinition
+metadata: {name: vx100, namespace: test}
+spec:
+  config: '{"cniVersion":"1.1.0","name":"vx100","type":"podswitch","bridge":"br-vx","vni":100}'
+YAML
+# pod_object NAME NODE: the Pod as the API server would hold it, on vx100.
+pod_object() {
+  cat >"$CLUSTER/pod-$1.yaml" <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: $1, namespace: test, annotations: {k8s.v1.cni.cncf.io/networks: vx100}}
+spec: {nodeName: node-$2}
+status: {phase: Running}
+YAML
+}
+pod_object x1 1
+pod_object x2 2
+for n in 1 2; do
+  wait_for 10 "node $n stops tunnelling vx100 to node 3" no_pvx_to "$n" "$(node_ip 3)"
+  pvx_count_is "$n" 1 || fail "node $n br-vx tunnels: $(pvx_ports "$n")"
+done
+pvx_count_is 3 2 || fail "node 3 must still reach the members on nodes 1 and 2: $(pvx_ports 3)"
+ping_clean x1 "${XIP[x2]}"
+pod_object x3 3
+for n in 1 2; do wait_for 10 "node $n tunnels vx100 to node 3 again" pvx_count_is "$n" 2; done
+ping_clean x1 "${XIP[x3]}"
 
 log "node 3 leaves the cluster: nodes 1 and 2 drop their segment tunnel to it"
 rm "$CLUSTER/node-3.yaml"
