@@ -14,7 +14,7 @@
 // attachment there. The ifindex is the one of the calling thread's network namespace.
 //
 // Fragments are passed on: podswitchd's uplink filter does not take them, so the kernel
-// reassembles them and, with no socket on the port, answers with ICMP port unreachable.
+// reassembles them, and the vxlan port's UDP guard socket on the address absorbs them.
 // Non-matching frames get TC_ACT_UNSPEC, not TC_ACT_OK: under tcx TC_ACT_OK (TCX_PASS) would
 // end the chain and skip the programs and tc filters other software attached after ours.
 #pragma once
