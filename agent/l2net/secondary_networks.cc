@@ -133,6 +133,13 @@ absl::StatusOr<ipam::Ipam*> SecondaryNetworks::PoolFor(const std::string& networ
 absl::Status SecondaryNetworks::CheckBridgeUse(const std::string& network,
                                                const cni::L2Network& l2) const {
   for (const L2Attachment& a : store_->List()) {
+    if (l2.vni && a.vni == l2.vni && a.bridge != l2.bridge) {
+      return CniStatus(
+          ErrorCode::kInvalidConfig,
+          absl::StrCat("network \"", network, "\" puts VNI ", *l2.vni, " on bridge ", l2.bridge,
+                       ", but network \"", a.network, "\" has it on bridge ", a.bridge, " (pod ",
+                       a.pod_namespace, "/", a.pod_name, "): one VNI is one L2 segment"));
+    }
     if (a.bridge != l2.bridge || a.network == network || a.vni == l2.vni) continue;
     return CniStatus(
         ErrorCode::kInvalidConfig,

@@ -87,7 +87,8 @@ class SecondaryNetworks {
   absl::StatusOr<cni::Result> AddLocked(const cni::CniInvocation& invocation);
   // The pool of `network` as `spec` describes it (nullptr: the network has no ipam.subnet).
   absl::StatusOr<ipam::Ipam*> PoolFor(const std::string& network, const PoolSpec& spec);
-  // Refuses a bridge that already carries another VNI (or none) for another network.
+  // Refuses a bridge that already carries another VNI (or none) for another network, and a
+  // VNI another bridge already carries.
   absl::Status CheckBridgeUse(const std::string& network, const cni::L2Network& l2) const;
   absl::Status EnsureBridge(const std::string& bridge);
   // Removes the attachment's port, veth, address and record, tolerating parts already gone.

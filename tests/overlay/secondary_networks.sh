@@ -136,6 +136,9 @@ ping_ok x1 "$(pod_ip x2)"   # the pod network keeps working next to the segment
 out=$(cni_with 1 "$(vx_config 1 | sed 's/"vx100"/"vx200"/; s/"vni":100/"vni":200/')" net2 ADD x1 || true)
 grep -q '"code":7' <<<"$out" && grep -q 'br-vx.*VNI 100' <<<"$out" ||
   fail "a second VNI on br-vx must be refused with code 7: $out"
+out=$(cni_with 1 "$(vx_config 1 | sed 's/"vx100"/"vx100b"/; s/"br-vx"/"br-vx2"/')" net2 ADD x1 || true)
+grep -q '"code":7' <<<"$out" && grep -q 'VNI 100 on bridge br-vx2.*bridge br-vx ' <<<"$out" ||
+  fail "VNI 100 on a second bridge must be refused with code 7: $out"
 
 log "TCP over the segment, and VNI 100 on the underlay"
 in_underlay timeout 30 tshark -l -n -i n1 -f "udp dst port 4789" -Y "vxlan.vni == 100" -T fields \

@@ -171,6 +171,35 @@ TEST_F(ConfigDbTest, InvalidPortsAreRefusedNamingTheField) {
   EXPECT_EQ(db_->ChangeLog()->size(), 1u);
 }
 
+TEST_F(ConfigDbTest, ASecondPortForTheSameTunnelIsRefused) {
+  ASSERT_TRUE(AddBridge("br0").ok());
+  ASSERT_TRUE(AddBridge("br1").ok());
+  auto tunnel = [](std::string bridge, std::string name, std::string remote, std::string key) {
+    Port port = MakePort(std::move(bridge), std::move(name), "vxlan");
+    port.options = {{"local_ip", "192.0.2.1"}, {"remote_ip", remote}, {"key", key}};
+    return port;
+  };
+  ASSERT_TRUE(AddPort(tunnel("br0", "tun0", "flow", "flow")).ok());
+  ASSERT_TRUE(AddPort(tunnel("br0", "vx1", "192.0.2.2", "100")).ok());
+  ASSERT_TRUE(AddPort(tunnel("br1", "vx2", "192.0.2.2", "200")).ok()) << "another key";
+  ASSERT_TRUE(AddPort(tunnel("br1", "vx3", "192.0.2.3", "100")).ok()) << "another remote";
+  absl::StatusOr<uint32_t> again = AddPort(tunnel("br1", "vx4", "192.0.2.2", "100"));
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(again.status().message(), HasSubstr("port vx1 on bridge br0"));
+  EXPECT_EQ(AddPort(tunnel("br1", "tun1", "flow", "flow")).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  // Another UDP port is another tunnel; a port may keep its own tunnel when updated.
+  Port other_port = tunnel("br1", "vx5", "192.0.2.2", "100");
+  other_port.options["dst_port"] = "4790";
+  EXPECT_TRUE(AddPort(other_port).ok());
+  EXPECT_TRUE(
+      Do([](ConfigTxn& txn) { return txn.UpdatePort("vx1", [](Port& p) { p.tag = 5; }); }).ok());
+  EXPECT_EQ(Do([](ConfigTxn& txn) {
+              return txn.UpdatePort("vx2", [](Port& p) { p.options["key"] = "100"; });
+            }).code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
 TEST_F(ConfigDbTest, UpdatePortValidatesAndRecordsOldAndNew) {
   ASSERT_TRUE(AddBridge("br0").ok());
   ASSERT_TRUE(AddPort(MakePort("br0", "p1")).ok());

@@ -6,6 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "dataplane/core/packet/addr.h"
+#include "dataplane/core/tunnel/vxlan_options.h"
 #include "dataplane/switchd/config/config_json.h"
 #include "dataplane/switchd/config/internal/schema_sql.h"
 #include "dataplane/switchd/config/internal/sqlite.h"
@@ -193,6 +195,31 @@ absl::StatusOr<uint32_t> ConfigTxn::ResolveOfport(const Port& port,
   return port.ofport;
 }
 
+absl::Status ConfigTxn::CheckTunnelUnique(const Port& port, std::string_view old_name) {
+  if (port.type != "vxlan") return absl::OkStatus();
+  absl::StatusOr<core::VxlanPortOptions> mine =
+      core::ParseVxlanPortOptions(port.name, port.options);
+  if (!mine.ok()) return mine.status();  // ValidateAndCanonicalizePort said so already
+  PODSWITCH_ASSIGN_OR_RETURN(std::vector<Port> ports, ListPorts());
+  for (const Port& other : ports) {
+    if (other.type != "vxlan" || other.name == port.name || other.name == old_name) continue;
+    absl::StatusOr<core::VxlanPortOptions> theirs =
+        core::ParseVxlanPortOptions(other.name, other.options);
+    if (!theirs.ok() || theirs->local_ip != mine->local_ip || theirs->dst_port != mine->dst_port ||
+        theirs->remote_ip != mine->remote_ip || theirs->key != mine->key) {
+      continue;
+    }
+    return absl::AlreadyExistsError(
+        absl::StrCat("options: port ", other.name, " on bridge ", other.bridge,
+                     " already carries this tunnel (local_ip ", core::Ipv4ToString(mine->local_ip),
+                     ":", mine->dst_port, ", remote_ip ",
+                     mine->remote_ip ? core::Ipv4ToString(*mine->remote_ip) : std::string("flow"),
+                     ", key ", mine->key ? absl::StrCat(*mine->key) : std::string("flow"),
+                     "): both would take the same datagrams"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ConfigTxn::WritePort(const Port& port, std::string_view old_name) {
   const char* sql = old_name.empty() ? internal::kInsertPort : internal::kUpdatePort;
   PODSWITCH_ASSIGN_OR_RETURN(StatementRef stmt, conn_.Prepare(sql));
@@ -223,6 +250,7 @@ absl::StatusOr<uint32_t> ConfigTxn::AddPort(Port port) {
   } else if (!absl::IsNotFound(existing.status())) {
     return existing.status();
   }
+  PODSWITCH_RETURN_IF_ERROR(CheckTunnelUnique(port, ""));
   PODSWITCH_ASSIGN_OR_RETURN(port.ofport, ResolveOfport(port, ""));
   PODSWITCH_RETURN_IF_ERROR(WritePort(port, ""));
   Record({{"op", "add-port"}, {"port", ToJson(port)}});
@@ -256,6 +284,7 @@ absl::Status ConfigTxn::UpdatePort(std::string_view name, absl::FunctionRef<void
   if (port.ofport == 0) port.ofport = old_port.ofport;
   PODSWITCH_RETURN_IF_ERROR(ValidateAndCanonicalizePort(port));
   if (port == old_port) return absl::OkStatus();
+  PODSWITCH_RETURN_IF_ERROR(CheckTunnelUnique(port, old_port.name));
   PODSWITCH_ASSIGN_OR_RETURN(port.ofport, ResolveOfport(port, old_port.name));
   PODSWITCH_RETURN_IF_ERROR(WritePort(port, old_port.name));
   Record({{"op", "set-port"}, {"old", ToJson(old_port)}, {"new", ToJson(port)}});

@@ -68,6 +68,10 @@ class ConfigTxn {
   absl::Status CheckWritable() const;
   absl::Status RequireBridge(std::string_view name);
   absl::StatusOr<bool> BridgeExists(std::string_view name);
+  // A vxlan port must not carry the same tunnel (local_ip, dst_port, remote_ip, key) as another
+  // port (Open vSwitch refuses it too): both would take the same datagrams. ALREADY_EXISTS
+  // names the other port. `old_name`: the port being updated, which may keep its tunnel.
+  absl::Status CheckTunnelUnique(const Port& port, std::string_view old_name);
   absl::StatusOr<uint32_t> ResolveOfport(const Port& port, std::string_view previous_owner);
   absl::Status WritePort(const Port& port, std::string_view old_name);
   absl::StatusOr<Flow> GetFlow(uint64_t id);
