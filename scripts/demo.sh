@@ -27,6 +27,7 @@ switchd_pid= agent_pid=
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
+source "$top/tests/hugepages.sh"
 cleanup() {
   set +e
   say "Cleaning up"
@@ -39,6 +40,7 @@ cleanup() {
   [ -n "$switchd_pid" ] && kill "$switchd_pid" 2>/dev/null && wait "$switchd_pid" 2>/dev/null
   ip netns del "$node" 2>/dev/null
   ip netns del "$tag-underlay" 2>/dev/null
+  remove_hugepage_files "$tag"
   rm -rf "$work"
   echo "done: namespaces, processes and files removed"
 }

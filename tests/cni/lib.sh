@@ -24,6 +24,8 @@ fail() {
   exit 1
 }
 
+source "$(dirname "${BASH_SOURCE[0]}")/../hugepages.sh"
+
 cleanup() {
   local rc=$?
   for pid in "${BACKGROUND[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -32,6 +34,7 @@ cleanup() {
   [ -n "$SWITCHD_PID" ] && { kill "$SWITCHD_PID" 2>/dev/null; wait "$SWITCHD_PID" 2>/dev/null || true; }
   for pod in "${PODS[@]}"; do ip netns del "$TAG-$pod" 2>/dev/null || true; done
   ip netns del "$NODE" 2>/dev/null || true
+  remove_hugepage_files "$TAG"
   rm -rf "$WORK"
   exit $rc
 }

@@ -30,6 +30,8 @@ fail() {
   exit 1
 }
 
+source "$(dirname "${BASH_SOURCE[0]}")/../hugepages.sh"
+
 cleanup() {
   local rc=$? pid n pod
   for pid in "${BACKGROUND[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -39,6 +41,7 @@ cleanup() {
   for pod in "${PODS[@]}"; do ip netns del "$TAG-$pod" 2>/dev/null || true; done
   for n in "${NODES[@]}"; do ip netns del "$TAG-n$n" 2>/dev/null || true; done
   ip netns del "$UNDERLAY" 2>/dev/null || true
+  for n in "${NODES[@]}"; do remove_hugepage_files "$TAG-n$n"; done
   rm -rf "$WORK"
   exit $rc
 }

@@ -20,6 +20,8 @@ EXTRA_NS=()                         # other namespaces a test made (node, remote
 log() { printf '[%s] %s\n' "$(date +%T)" "$*"; }
 fail() { log "FAIL: $*"; exit 1; }
 
+source "$(dirname "${BASH_SOURCE[0]}")/../hugepages.sh"
+
 cleanup() {
   local rc=$?
   local pid
@@ -34,6 +36,7 @@ cleanup() {
     ip link del "$TAG$pod" 2>/dev/null || true
   done
   for ns in "${EXTRA_NS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+  remove_hugepage_files "$TAG"
   rm -rf "$WORK"
   exit $rc
 }
