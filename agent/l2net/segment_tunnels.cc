@@ -20,15 +20,6 @@ bool Owned(const v1::Port& port) {
   return port.type() == kTunnelPortType && absl::StartsWith(port.name(), kSegmentTunnelPrefix);
 }
 
-bool SameOptions(const v1::Port& have, const v1::Port& want) {
-  if (have.type() != want.type()) return false;
-  for (const auto& [key, value] : want.options()) {
-    auto found = have.options().find(key);
-    if (found == have.options().end() || found->second != value) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string SegmentTunnelPortName(uint32_t vni, const std::string& remote_ip) {
@@ -205,7 +196,7 @@ absl::Status SegmentTunnels::ApplyBridge(const std::string& bridge,
   for (const v1::Port& port : *have) {
     if (!Owned(port)) continue;
     auto wanted = want.find(port.name());
-    if (wanted != want.end() && SameOptions(port, wanted->second)) {
+    if (wanted != want.end() && PortIsAsWanted(port, wanted->second)) {
       present.insert(port.name());
       continue;
     }

@@ -19,16 +19,6 @@ std::string Describe(const RemoteNode& node) {
   return absl::StrCat(absl::StrJoin(node.pod_cidrs, ","), " via ", node.internal_ip);
 }
 
-// True when `have` (podswitchd's tun0) is the tunnel port `want` asks for.
-bool SameTunnel(const v1::Port& have, const v1::Port& want) {
-  if (have.bridge() != want.bridge() || have.type() != want.type()) return false;
-  for (const auto& [key, value] : want.options()) {
-    auto found = have.options().find(key);
-    if (found == have.options().end() || found->second != value) return false;
-  }
-  return true;
-}
-
 std::string OptionsText(const v1::Port& port) {
   std::map<std::string, std::string> sorted(port.options().begin(), port.options().end());
   return absl::StrJoin(sorted, " ", absl::PairFormatter("="));
@@ -174,7 +164,7 @@ absl::Status Overlay::EnsureTunnelPort() {
   }
   absl::StatusOr<v1::Port> have = switch_->EnsurePort(want);
   if (!have.ok()) return have.status();
-  if (!SameTunnel(*have, want)) {
+  if (!PortIsAsWanted(*have, want)) {
     spdlog::warn("overlay: port {} is a {} port on {} with options {}; recreating it with {}",
                  kTunnelPort, have->type(), have->bridge(), OptionsText(*have), OptionsText(want));
     if (absl::Status status = switch_->DeletePort(kTunnelPort); !status.ok()) return status;

@@ -30,6 +30,15 @@ std::string CookieFilter(uint64_t cookie) {
 
 }  // namespace
 
+bool PortIsAsWanted(const v1::Port& have, const v1::Port& want) {
+  if (have.bridge() != want.bridge() || have.type() != want.type()) return false;
+  for (const auto& [key, value] : want.options()) {
+    auto found = have.options().find(key);
+    if (found == have.options().end() || found->second != value) return false;
+  }
+  return true;
+}
+
 SwitchClient::SwitchClient(std::string socket, std::string client_name, absl::Duration deadline)
     : socket_(std::move(socket)), client_name_(std::move(client_name)), deadline_(deadline) {
   // podswitchd restarts are routine: reconnect within a second, not gRPC's default minutes.

@@ -14,6 +14,10 @@
 
 namespace podswitch::agent {
 
+// True when `have` (a port podswitchd holds) is what `want` asks for: the same bridge and type,
+// and every option `want` sets with the same value (podswitchd may add defaults of its own).
+bool PortIsAsWanted(const switchd::v1::Port& have, const switchd::v1::Port& want);
+
 class SwitchClient {
  public:
   // Connects lazily to unix:`socket`; `client_name` goes into podswitchd's change log.
