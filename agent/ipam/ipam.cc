@@ -26,6 +26,10 @@ std::string Describe(const Allocation& allocation) {
 
 }  // namespace
 
+AddressRange UsableRange(const Cidr& cidr) {
+  return {Ipv4Address(cidr.Gateway().value() + 1), Ipv4Address(cidr.broadcast().value() - 1)};
+}
+
 absl::StatusOr<std::unique_ptr<Ipam>> Ipam::Open(std::string state_dir, Cidr pod_cidr,
                                                  std::optional<AddressRange> range) {
   if (pod_cidr.prefix_len() > 30) {
@@ -34,8 +38,7 @@ absl::StatusOr<std::unique_ptr<Ipam>> Ipam::Open(std::string state_dir, Cidr pod
                      " is too small: it needs a network, a gateway, a broadcast address and at "
                      "least one pod address (prefix /30 or shorter)"));
   }
-  const AddressRange usable{Ipv4Address(pod_cidr.Gateway().value() + 1),
-                            Ipv4Address(pod_cidr.broadcast().value() - 1)};
+  const AddressRange usable = UsableRange(pod_cidr);
   if (range.has_value() &&
       (range->first < usable.first || range->last > usable.last || range->first > range->last)) {
     return absl::InvalidArgumentError(

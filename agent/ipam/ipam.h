@@ -58,6 +58,10 @@ struct AddressRange {
   Ipv4Address last;
 };
 
+// Every address of `cidr` a pool may hand out: all but the network, the gateway (the first
+// usable address) and the broadcast address. Meaningful for prefix <= 30.
+AddressRange UsableRange(const Cidr& cidr);
+
 // The node's pod address pool; see the file comment.
 class Ipam {
  public:

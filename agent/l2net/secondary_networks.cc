@@ -99,8 +99,7 @@ absl::StatusOr<ipam::Ipam*> SecondaryNetworks::PoolFor(const std::string& networ
   if (!cidr.ok()) return invalid("subnet", cidr.status());
   std::optional<ipam::AddressRange> range;
   if (!l2.range_start.empty() || !l2.range_end.empty()) {
-    ipam::AddressRange r{ipam::Ipv4Address(cidr->Gateway().value() + 1),
-                         ipam::Ipv4Address(cidr->broadcast().value() - 1)};
+    ipam::AddressRange r = ipam::UsableRange(*cidr);
     if (!l2.range_start.empty()) {
       absl::StatusOr<ipam::Ipv4Address> start = ipam::Ipv4Address::Parse(l2.range_start);
       if (!start.ok()) return invalid("rangeStart", start.status());
