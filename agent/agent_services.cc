@@ -36,7 +36,7 @@ void FillAttachment(const l2net::L2AttachmentRecord& record, v1::PodAttachment* 
   out->set_pod_name(a.pod_name);
   out->set_ip(record.ip);
   out->set_mac(record.mac);
-  out->set_port(a.port);
+  out->set_port(record.port);
   out->set_interface_type("veth");
   out->set_link_state(record.link_state);
   out->set_bridge(a.bridge);

@@ -24,7 +24,6 @@ nlohmann::json ToJson(const L2Attachment& a) {
                          {"ifname", a.ifname},
                          {"network", a.network},
                          {"bridge", a.bridge},
-                         {"port", a.port},
                          {"podNamespace", a.pod_namespace},
                          {"podName", a.pod_name}};
   if (a.vni) json["vni"] = *a.vni;
@@ -43,8 +42,7 @@ std::optional<L2Attachment> FromJson(const nlohmann::json& json) {
   for (auto [key, field] :
        {std::pair{"containerId", &a.container_id}, std::pair{"ifname", &a.ifname},
         std::pair{"network", &a.network}, std::pair{"bridge", &a.bridge},
-        std::pair{"port", &a.port}, std::pair{"podNamespace", &a.pod_namespace},
-        std::pair{"podName", &a.pod_name}}) {
+        std::pair{"podNamespace", &a.pod_namespace}, std::pair{"podName", &a.pod_name}}) {
     auto it = json.find(key);
     if (it == json.end() || !it->is_string()) return std::nullopt;
     *field = it->get<std::string>();

@@ -26,7 +26,6 @@ struct L2Attachment {
   std::string ifname;
   std::string network;  // the network config's name
   std::string bridge;
-  std::string port;             // the switch port (host veth) on `bridge`
   std::optional<uint32_t> vni;  // set when the bridge's segment is stretched over VXLAN
   // The address pool as ADD saw it (ipam.subnet/rangeStart/rangeEnd; empty: no address), so
   // the address is released even when a later config differs or is not at hand.

@@ -37,7 +37,6 @@ L2Attachment Attachment(std::string container, std::string network, std::optiona
           .ifname = "net1",
           .network = std::move(network),
           .bridge = "br-data",
-          .port = "psw0123456789ab",
           .vni = vni,
           .subnet = vni ? "10.232.0.0/24" : "",
           .range_start = vni ? "10.232.0.10" : "",

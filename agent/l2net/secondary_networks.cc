@@ -202,7 +202,6 @@ absl::StatusOr<cni::Result> SecondaryNetworks::AddLocked(const cni::CniInvocatio
                                        .ifname = env.ifname,
                                        .network = invocation.config.name,
                                        .bridge = l2.bridge,
-                                       .port = port_name,
                                        .vni = l2.vni,
                                        .subnet = l2.subnet,
                                        .range_start = l2.range_start,
@@ -312,12 +311,13 @@ absl::Status SecondaryNetworks::Check(const cni::CniInvocation& invocation) {
         absl::StrCat("no attachment of container ", env.container_id, " ifname ", env.ifname,
                      " to network \"", invocation.config.name, "\" on this node"));
   }
+  const std::string port_name = netlink::HostVethName(env.container_id, env.ifname);
   netlink::PodInterfaceConfig config{
       .container_id = env.container_id,
       .netns_path = env.netns,
       .ifname = env.ifname,
       .mtu = invocation.config.mtu.value_or(l2.vni ? options_.vxlan_mtu : options_.vlan_mtu)};
-  absl::StatusOr<ipam::Ipam*> pool = PoolFor(invocation.config.name, SpecOf(l2));
+  absl::StatusOr<ipam::Ipam*> pool = PoolFor(record->network, SpecOf(*record));
   if (!pool.ok()) return pool.status();
   if (*pool != nullptr) {
     auto allocation = (*pool)->Get(env.container_id, env.ifname);
@@ -332,27 +332,26 @@ absl::Status SecondaryNetworks::Check(const cni::CniInvocation& invocation) {
   if (absl::Status wiring = netlink::CheckPodInterface(config); !wiring.ok()) {
     return CniStatus(ErrorCode::kCheckFailed, std::string(wiring.message()));
   }
-  auto port = switch_->GetPort(record->port);
+  auto port = switch_->GetPort(port_name);
   if (!port.ok()) {
     return SwitchError(port.status(), ErrorCode::kCheckFailed,
-                       absl::StrCat("port ", record->port, " on ", l2.bridge));
+                       absl::StrCat("port ", port_name, " on ", l2.bridge));
   }
   if (port->bridge() != l2.bridge) {
-    return CniStatus(ErrorCode::kCheckFailed, absl::StrCat("port ", record->port, " is on bridge ",
+    return CniStatus(ErrorCode::kCheckFailed, absl::StrCat("port ", port_name, " is on bridge ",
                                                            port->bridge(), ", not ", l2.bridge));
   }
-  v1::Port want = PortFor(l2, record->port, options_.port_type);
+  v1::Port want = PortFor(l2, port_name, options_.port_type);
   bool same_vlans = port->has_tag() == want.has_tag() && port->tag() == want.tag() &&
                     std::equal(port->trunks().begin(), port->trunks().end(), want.trunks().begin(),
                                want.trunks().end());
   if (!same_vlans) {
     return CniStatus(ErrorCode::kCheckFailed,
-                     absl::StrCat("port ", record->port, " VLANs differ from ", Describe(l2)));
+                     absl::StrCat("port ", port_name, " VLANs differ from ", Describe(l2)));
   }
   if (port->link_state() != "up") {
     return CniStatus(ErrorCode::kCheckFailed,
-                     absl::StrCat("port ", record->port, " is ", port->link_state()),
-                     port->error());
+                     absl::StrCat("port ", port_name, " is ", port->link_state()), port->error());
   }
   return absl::OkStatus();
 }
@@ -383,12 +382,13 @@ absl::Status SecondaryNetworks::Gc(const cni::CniInvocation& invocation) {
 absl::Status SecondaryNetworks::Reconcile() {
   bool segments_changed = false;
   for (const L2Attachment& a : store_->List()) {
-    auto port = switch_->GetPort(a.port);
+    const std::string port_name = netlink::HostVethName(a.container_id, a.ifname);
+    auto port = switch_->GetPort(port_name);
     if (!absl::IsNotFound(port.status())) {
       if (!port.ok()) return port.status();  // podswitchd away: decide nothing
       continue;
     }
-    if (std::filesystem::exists(absl::StrCat("/sys/class/net/", a.port))) continue;
+    if (std::filesystem::exists(absl::StrCat("/sys/class/net/", port_name))) continue;
     std::shared_ptr<absl::Mutex> container = container_locks_.Get(a.container_id);
     absl::MutexLock lock(container.get());
     spdlog::info("reconcile: network \"{}\": {} {} has neither port nor veth: forgetting it",
@@ -406,20 +406,18 @@ absl::Status SecondaryNetworks::Reconcile() {
 std::vector<L2AttachmentRecord> SecondaryNetworks::List() {
   std::vector<L2AttachmentRecord> records;
   for (const L2Attachment& a : store_->List()) {
-    L2AttachmentRecord record{.attachment = a};
+    L2AttachmentRecord record{.attachment = a,
+                              .port = netlink::HostVethName(a.container_id, a.ifname)};
     netlink::PodInterfaceConfig config{.container_id = a.container_id, .ifname = a.ifname};
-    {
-      absl::MutexLock lock(&pools_mu_);
-      auto pool = pools_.find(a.network);
-      if (pool != pools_.end() && pool->second.ipam != nullptr) {
-        if (auto allocation = pool->second.ipam->Get(a.container_id, a.ifname)) {
-          record.ip = allocation->ip.ToString();
-          config.ip = allocation->ip;
-        }
+    absl::StatusOr<ipam::Ipam*> pool = PoolFor(a.network, SpecOf(a));
+    if (pool.ok() && *pool != nullptr) {
+      if (auto allocation = (*pool)->Get(a.container_id, a.ifname)) {
+        record.ip = allocation->ip.ToString();
+        config.ip = allocation->ip;
       }
     }
     record.mac = netlink::PodInterfaceMac(config);
-    auto port = switch_->GetPort(a.port);
+    auto port = switch_->GetPort(record.port);
     record.link_state = port.ok() ? port->link_state() : "missing";
     records.push_back(std::move(record));
   }

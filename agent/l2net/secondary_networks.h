@@ -39,7 +39,8 @@ struct SecondaryNetworkOptions {
 // One secondary attachment as `pod list` shows it.
 struct L2AttachmentRecord {
   L2Attachment attachment;
-  std::string ip;  // "a.b.c.d", or empty
+  std::string port;  // the switch port: the host veth, named from container id and ifname
+  std::string ip;    // "a.b.c.d", or empty
   std::string mac;
   std::string link_state;  // from podswitchd
 };

@@ -221,6 +221,8 @@ wait_for 10 "node 1 tunnels to node 3 again" pvx_count_is 1 2
 log "agent restart on node 2, then DEL of its last segment member removes its segment tunnels"
 stop_agent 2
 start_agent 2
+ctl 2 pod list | grep -E "x2 +net1 +br-vx +${XIP[x2]} " >/dev/null ||
+  fail "pod list after the restart does not show x2's net1 address: $(ctl 2 pod list)"
 cni_with 2 "$(with_prev "$(vx_config 2)" "$WORK/net1.x2.json")" net1 CHECK x2 >"$WORK/check2.out" || fail "CHECK after restart: $(cat "$WORK/check2.out")"
 cni_with 2 "$(vx_config 2)" net1 DEL x2 >"$WORK/del.out" || fail "DEL x2 net1: $(cat "$WORK/del.out")"
 wait_for 10 "node 2's br-vx loses its tunnel ports" pvx_count_is 2 0
